@@ -1,0 +1,18 @@
+package io.lochness.chypervisord.domain.model;
+
+/** Base of the domain's named failures; each subclass has exactly one HTTP mapping. */
+public abstract sealed class ChypervisordException extends RuntimeException
+        permits InvalidInputException,
+                HypervisorNotFoundException,
+                SubnetNotFoundException,
+                HypervisorAlreadyExistsException,
+                HypervisorHasGuestsException,
+                PreconditionFailedException,
+                ConflictException,
+                StoredDataInvalidException,
+                StoreUnavailableException {
+
+    protected ChypervisordException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
