@@ -1,0 +1,63 @@
+package io.lochness.chypervisord.domain.port.in;
+
+import io.lochness.chypervisord.domain.model.BridgeName;
+import io.lochness.chypervisord.domain.model.ConfigKey;
+import io.lochness.chypervisord.domain.model.Hypervisor;
+import io.lochness.chypervisord.domain.model.HypervisorId;
+import io.lochness.chypervisord.domain.model.HypervisorPatch;
+import io.lochness.chypervisord.domain.model.Precondition;
+import io.lochness.chypervisord.domain.model.SubnetId;
+import io.lochness.chypervisord.domain.model.Versioned;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+
+/**
+ * In-port: the hypervisor registry's operations, one per HTTP API operation.
+ *
+ * <p>Every operation reads the store once and, when it writes, commits one atomic transaction
+ * guarded by the record's revision, so a write never lands on a record that changed or vanished
+ * since it was read. A {@link Precondition} that is not met fails with {@code
+ * PreconditionFailedException}; without one, a write that loses a race re-reads and retries.
+ */
+public interface HypervisorService {
+
+    /** Every hypervisor, sorted by id, read in one store round trip. */
+    List<Hypervisor> list();
+
+    /** One hypervisor with its record revision. */
+    Versioned<Hypervisor> get(HypervisorId id);
+
+    /**
+     * Registers a hypervisor made of the given fields (absent ones empty or zero); without an id
+     * in {@code fields}, a random one is chosen. Fails if the id is taken, leaving it untouched.
+     */
+    Versioned<Hypervisor> create(HypervisorPatch fields);
+
+    /** Replaces the given fields of a record and keeps the rest. */
+    Versioned<Hypervisor> update(HypervisorId id, HypervisorPatch patch, Precondition precondition);
+
+    /**
+     * Removes a hypervisor with its config and subnets, refusing while it has guests; returns the
+     * removed record.
+     */
+    Hypervisor delete(HypervisorId id, Precondition precondition);
+
+    /** The hypervisor's config, sorted by key. */
+    SortedMap<String, String> config(HypervisorId id);
+
+    /** Sets the given keys and deletes those given an empty value; returns the whole config. */
+    SortedMap<String, String> updateConfig(HypervisorId id, Map<ConfigKey, String> changes, Precondition precondition);
+
+    /** The hypervisor's subnets: subnet id to bridge name, sorted by subnet id. */
+    SortedMap<String, String> subnets(HypervisorId id);
+
+    /** Adds (or re-points) the given subnets; returns the whole map. */
+    SortedMap<String, String> addSubnets(HypervisorId id, Map<SubnetId, BridgeName> subnets, Precondition precondition);
+
+    /** Removes one subnet; returns the remaining map. */
+    SortedMap<String, String> removeSubnet(HypervisorId id, SubnetId subnet, Precondition precondition);
+
+    /** The ids of the guests placed on the hypervisor, sorted. */
+    List<String> guests(HypervisorId id);
+}

@@ -1,0 +1,264 @@
+package io.lochness.chypervisord.domain.service;
+
+import io.lochness.chypervisord.domain.model.BridgeName;
+import io.lochness.chypervisord.domain.model.ConfigKey;
+import io.lochness.chypervisord.domain.model.ConflictException;
+import io.lochness.chypervisord.domain.model.Hypervisor;
+import io.lochness.chypervisord.domain.model.HypervisorAlreadyExistsException;
+import io.lochness.chypervisord.domain.model.HypervisorHasGuestsException;
+import io.lochness.chypervisord.domain.model.HypervisorId;
+import io.lochness.chypervisord.domain.model.HypervisorNotFoundException;
+import io.lochness.chypervisord.domain.model.HypervisorPatch;
+import io.lochness.chypervisord.domain.model.InvalidInputException;
+import io.lochness.chypervisord.domain.model.Precondition;
+import io.lochness.chypervisord.domain.model.PreconditionFailedException;
+import io.lochness.chypervisord.domain.model.SubnetId;
+import io.lochness.chypervisord.domain.model.SubnetNotFoundException;
+import io.lochness.chypervisord.domain.model.Versioned;
+import io.lochness.chypervisord.domain.port.in.HypervisorService;
+import io.lochness.chypervisord.domain.port.out.KeyValue;
+import io.lochness.chypervisord.domain.port.out.KeyValueStore;
+import io.lochness.chypervisord.domain.port.out.Snapshot;
+import io.lochness.chypervisord.domain.port.out.Txn;
+import io.lochness.chypervisord.domain.port.out.TxnResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The hypervisor registry: implements the in-port over the key-value store port.
+ *
+ * <p>Each write is read-modify-write: one prefix read of the hypervisor's keys, then one
+ * transaction guarded by the record's revision (so it cannot land on a record that was changed
+ * or deleted meanwhile, nor orphan config or subnets of a deleted one). A transaction that loses
+ * a race is retried from a fresh read up to {@value #MAX_ATTEMPTS} times; a client's {@link
+ * Precondition} is checked against each fresh read, so a stale {@code If-Match} fails rather than
+ * being retried over.
+ */
+public final class HypervisorRegistry implements HypervisorService {
+    static final int MAX_ATTEMPTS = 16;
+
+    private final KeyValueStore store;
+    private final ConflictListener conflicts;
+
+    /** Told of each lost race that is retried, for metrics. */
+    @FunctionalInterface
+    public interface ConflictListener {
+        void retried(String operation);
+    }
+
+    public HypervisorRegistry(KeyValueStore store) {
+        this(store, operation -> {});
+    }
+
+    public HypervisorRegistry(KeyValueStore store, ConflictListener conflicts) {
+        this.store = store;
+        this.conflicts = conflicts;
+    }
+
+    /** What one hypervisor's keys say, as read in one round trip. */
+    private record Current(HypervisorId id, Snapshot snapshot, KeyValue metadataKey, Hypervisor record) {
+        long revision() {
+            return metadataKey.revision();
+        }
+
+        SortedMap<String, String> children(String prefix) {
+            SortedMap<String, String> out = new TreeMap<>();
+            for (KeyValue kv : snapshot.under(prefix)) {
+                out.put(kv.key().substring(prefix.length()), kv.value());
+            }
+            return out;
+        }
+
+        Txn.KeyAt unchanged() {
+            return new Txn.KeyAt(metadataKey.key(), metadataKey.revision());
+        }
+    }
+
+    private Current read(HypervisorId id) {
+        Snapshot snapshot = store.read(LochnessLayout.prefix(id));
+        String metadataKey = LochnessLayout.metadata(id);
+        KeyValue kv = snapshot.get(metadataKey)
+                .orElseThrow(() -> new HypervisorNotFoundException("hypervisor " + id + " not found"));
+        return new Current(id, snapshot, kv, RecordCodec.decode(metadataKey, id, kv.value()));
+    }
+
+    private Current readChecked(HypervisorId id, Precondition precondition) {
+        Current current = read(id);
+        if (!precondition.allows(current.revision())) {
+            throw new PreconditionFailedException(
+                    "hypervisor " + id + " is at revision " + current.revision()
+                            + ", not the one given in If-Match");
+        }
+        return current;
+    }
+
+    /**
+     * Runs {@code attempt} until its transaction commits: each attempt reads afresh and returns
+     * the transaction to commit and the result to return when it does.
+     */
+    private <T> T retrying(String operation, Supplier<Attempt<T>> attempt) {
+        for (int n = 0; n < MAX_ATTEMPTS; n++) {
+            Attempt<T> a = attempt.get();
+            if (a.txn().size() > store.maxTxnOperations()) {
+                throw new InvalidInputException(
+                        "this change needs " + a.txn().size() + " store operations in one transaction; the "
+                                + store.name() + " store takes at most " + store.maxTxnOperations()
+                                + ": send it in smaller parts");
+            }
+            TxnResult result = store.commit(a.txn());
+            if (result.committed()) {
+                return a.result().apply(result.revision());
+            }
+            conflicts.retried(operation);
+        }
+        throw new ConflictException(
+                operation + " lost the race to concurrent writers " + MAX_ATTEMPTS + " times in a row; try again");
+    }
+
+    private record Attempt<T>(Txn txn, Function<Long, T> result) {}
+
+    @Override
+    public List<Hypervisor> list() {
+        Snapshot all = store.read(LochnessLayout.HYPERVISORS);
+        List<Hypervisor> out = new ArrayList<>();
+        for (KeyValue kv : all.entries()) {
+            String id = LochnessLayout.idOfMetadataKey(kv.key());
+            if (id != null) {
+                HypervisorId hid;
+                try {
+                    hid = new HypervisorId(id);
+                } catch (InvalidInputException e) {
+                    continue; // not a hypervisor this service can address; other daemons' business
+                }
+                out.add(RecordCodec.decode(kv.key(), hid, kv.value()));
+            }
+        }
+        out.sort((a, b) -> a.id().compareTo(b.id()));
+        return out;
+    }
+
+    @Override
+    public Versioned<Hypervisor> get(HypervisorId id) {
+        Current current = read(id);
+        return new Versioned<>(current.record(), current.revision());
+    }
+
+    @Override
+    public Versioned<Hypervisor> create(HypervisorPatch fields) {
+        HypervisorId id = fields.id() != null ? fields.id() : HypervisorId.random();
+        Hypervisor record = fields.applyTo(Hypervisor.blank(id));
+        String key = LochnessLayout.metadata(id);
+        TxnResult result = store.commit(
+                new Txn(List.of(Txn.KeyAt.absent(key)), List.of(new Txn.Put(key, RecordCodec.encode(record)))));
+        if (!result.committed()) {
+            throw new HypervisorAlreadyExistsException("hypervisor " + id + " already exists");
+        }
+        return new Versioned<>(record, result.revision());
+    }
+
+    @Override
+    public Versioned<Hypervisor> update(HypervisorId id, HypervisorPatch patch, Precondition precondition) {
+        if (patch.id() != null && !patch.id().equals(id)) {
+            throw new InvalidInputException(
+                    "the body's id " + patch.id() + " is not the path's id " + id + "; ids cannot be changed");
+        }
+        return retrying("update hypervisor", () -> {
+            Current current = readChecked(id, precondition);
+            Hypervisor updated = patch.applyTo(current.record());
+            Txn txn = new Txn(
+                    List.of(current.unchanged()),
+                    List.of(new Txn.Put(current.metadataKey().key(), RecordCodec.encode(updated))));
+            return new Attempt<>(txn, revision -> new Versioned<>(updated, revision));
+        });
+    }
+
+    @Override
+    public Hypervisor delete(HypervisorId id, Precondition precondition) {
+        return retrying("delete hypervisor", () -> {
+            Current current = readChecked(id, precondition);
+            String guests = LochnessLayout.guestsPrefix(id);
+            if (!current.snapshot().under(guests).isEmpty()) {
+                throw new HypervisorHasGuestsException(
+                        "hypervisor " + id + " still has " + current.snapshot().under(guests).size()
+                                + " guest(s); move or delete them first");
+            }
+            Txn txn = new Txn(
+                    List.of(current.unchanged(), new Txn.PrefixEmpty(guests)),
+                    List.of(new Txn.DeletePrefix(LochnessLayout.prefix(id))));
+            return new Attempt<>(txn, revision -> current.record());
+        });
+    }
+
+    @Override
+    public SortedMap<String, String> config(HypervisorId id) {
+        return read(id).children(LochnessLayout.configPrefix(id));
+    }
+
+    @Override
+    public SortedMap<String, String> updateConfig(
+            HypervisorId id, Map<ConfigKey, String> changes, Precondition precondition) {
+        return retrying("update config", () -> {
+            Current current = readChecked(id, precondition);
+            SortedMap<String, String> config = current.children(LochnessLayout.configPrefix(id));
+            List<Txn.Mutation> writes = new ArrayList<>();
+            for (Map.Entry<ConfigKey, String> change : new TreeMap<>(changes).entrySet()) {
+                String key = LochnessLayout.config(id, change.getKey());
+                if (change.getValue().isEmpty()) {
+                    writes.add(new Txn.Delete(key));
+                    config.remove(change.getKey().value());
+                } else {
+                    writes.add(new Txn.Put(key, change.getValue()));
+                    config.put(change.getKey().value(), change.getValue());
+                }
+            }
+            return new Attempt<>(new Txn(List.of(current.unchanged()), writes), revision -> config);
+        });
+    }
+
+    @Override
+    public SortedMap<String, String> subnets(HypervisorId id) {
+        return read(id).children(LochnessLayout.subnetsPrefix(id));
+    }
+
+    @Override
+    public SortedMap<String, String> addSubnets(
+            HypervisorId id, Map<SubnetId, BridgeName> subnets, Precondition precondition) {
+        return retrying("update subnets", () -> {
+            Current current = readChecked(id, precondition);
+            SortedMap<String, String> map = current.children(LochnessLayout.subnetsPrefix(id));
+            List<Txn.Mutation> writes = new ArrayList<>();
+            for (Map.Entry<SubnetId, BridgeName> s : new TreeMap<>(subnets).entrySet()) {
+                writes.add(new Txn.Put(LochnessLayout.subnet(id, s.getKey()), s.getValue().value()));
+                map.put(s.getKey().value(), s.getValue().value());
+            }
+            return new Attempt<>(new Txn(List.of(current.unchanged()), writes), revision -> map);
+        });
+    }
+
+    @Override
+    public SortedMap<String, String> removeSubnet(HypervisorId id, SubnetId subnet, Precondition precondition) {
+        return retrying("remove subnet", () -> {
+            Current current = readChecked(id, precondition);
+            String key = LochnessLayout.subnet(id, subnet);
+            KeyValue kv = current.snapshot().get(key)
+                    .orElseThrow(() -> new SubnetNotFoundException(
+                            "subnet " + subnet + " is not assigned to hypervisor " + id));
+            SortedMap<String, String> map = current.children(LochnessLayout.subnetsPrefix(id));
+            map.remove(subnet.value());
+            Txn txn = new Txn(
+                    List.of(current.unchanged(), new Txn.KeyAt(key, kv.revision())),
+                    List.of(new Txn.Delete(key)));
+            return new Attempt<>(txn, revision -> map);
+        });
+    }
+
+    @Override
+    public List<String> guests(HypervisorId id) {
+        return List.copyOf(read(id).children(LochnessLayout.guestsPrefix(id)).keySet());
+    }
+}
