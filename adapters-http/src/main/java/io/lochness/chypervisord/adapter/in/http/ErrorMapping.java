@@ -1,0 +1,87 @@
+package io.lochness.chypervisord.adapter.in.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.HttpException;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerResponse;
+import io.lochness.chypervisord.domain.model.ChypervisordException;
+import io.lochness.chypervisord.domain.model.ConflictException;
+import io.lochness.chypervisord.domain.model.HypervisorAlreadyExistsException;
+import io.lochness.chypervisord.domain.model.HypervisorHasGuestsException;
+import io.lochness.chypervisord.domain.model.HypervisorNotFoundException;
+import io.lochness.chypervisord.domain.model.InvalidInputException;
+import io.lochness.chypervisord.domain.model.PreconditionFailedException;
+import io.lochness.chypervisord.domain.model.StoreUnavailableException;
+import io.lochness.chypervisord.domain.model.StoredDataInvalidException;
+import io.lochness.chypervisord.domain.model.SubnetNotFoundException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Maps every failure to its one status and the error body {@code {"message","code"}}; no stack
+ * trace ever reaches a client.
+ */
+public final class ErrorMapping {
+    private static final System.Logger LOG = System.getLogger(ErrorMapping.class.getName());
+
+    private ErrorMapping() {}
+
+    /** The status of each domain failure: the switch is exhaustive over the sealed hierarchy. */
+    public static Status status(ChypervisordException e) {
+        return switch (e) {
+            case InvalidInputException x -> Status.BAD_REQUEST_400;
+            case HypervisorNotFoundException x -> Status.NOT_FOUND_404;
+            case SubnetNotFoundException x -> Status.NOT_FOUND_404;
+            case HypervisorAlreadyExistsException x -> Status.CONFLICT_409;
+            case HypervisorHasGuestsException x -> Status.CONFLICT_409;
+            case ConflictException x -> Status.CONFLICT_409;
+            case PreconditionFailedException x -> Status.PRECONDITION_FAILED_412;
+            case StoredDataInvalidException x -> Status.INTERNAL_SERVER_ERROR_500;
+            case StoreUnavailableException x -> Status.SERVICE_UNAVAILABLE_503;
+        };
+    }
+
+    static void register(HttpRouting.Builder routing, ObjectMapper mapper) {
+        routing.error(ChypervisordException.class, (req, res, e) -> {
+            Status status = status(e);
+            if (status.code() >= 500) {
+                LOG.log(System.Logger.Level.WARNING, req.prologue().method().text() + " " + req.path().path()
+                        + ": " + e.getMessage());
+            }
+            if (e instanceof StoreUnavailableException) {
+                res.header(HeaderNames.RETRY_AFTER, "1");
+            }
+            sendError(res, mapper, status, e.getMessage());
+        });
+        routing.error(PayloadTooLargeException.class,
+                (req, res, e) -> sendError(res, mapper, Status.REQUEST_ENTITY_TOO_LARGE_413, e.getMessage()));
+        routing.error(MethodNotAllowedException.class,
+                (req, res, e) -> sendError(res, mapper, Status.METHOD_NOT_ALLOWED_405, e.getMessage()));
+        routing.error(HttpException.class,
+                (req, res, e) -> sendError(res, mapper, e.status(), e.getMessage()));
+        routing.error(Exception.class, (req, res, e) -> {
+            LOG.log(System.Logger.Level.ERROR, "unexpected failure on " + req.prologue().method().text() + " "
+                    + req.path().path(), e);
+            sendError(res, mapper, Status.INTERNAL_SERVER_ERROR_500, "internal error: " + e.getClass().getSimpleName());
+        });
+    }
+
+    static void sendError(ServerResponse res, ObjectMapper mapper, Status status, String message) {
+        byte[] bytes;
+        try {
+            bytes = mapper.writeValueAsBytes(new ErrorJson(message, status.code()));
+        } catch (JsonProcessingException e) {
+            bytes = ("{\"message\":\"error\",\"code\":" + status.code() + "}").getBytes(StandardCharsets.UTF_8);
+        }
+        sendJson(res, status, bytes);
+    }
+
+    static void sendJson(ServerResponse res, Status status, byte[] body) {
+        res.status(status);
+        res.header(HeaderValues.CONTENT_TYPE_JSON);
+        res.send(body);
+    }
+}

@@ -1,0 +1,185 @@
+package io.lochness.chypervisord.adapter.in.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.lochness.chypervisord.domain.model.Hypervisor;
+import io.lochness.chypervisord.domain.model.HypervisorId;
+import io.lochness.chypervisord.domain.model.Precondition;
+import io.lochness.chypervisord.domain.model.SubnetId;
+import io.lochness.chypervisord.domain.model.Versioned;
+import io.lochness.chypervisord.domain.port.in.HypervisorService;
+import java.io.UncheckedIOException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code /hypervisors} resource: the seed README's twelve endpoints over the in-port.
+ *
+ * <p>Bodies are read and written with the one {@link ObjectMapper} directly rather than through
+ * Helidon's media support, because the API answers JSON whatever the request's Content-Type and
+ * Accept say (the seed's curl examples send form data).
+ */
+public final class HypervisorHttpService implements HttpService {
+    static final String ROOT = "/hypervisors";
+
+    private final HypervisorService service;
+    private final ObjectMapper mapper;
+    private final RequestBodies bodies;
+
+    public HypervisorHttpService(HypervisorService service, ObjectMapper mapper) {
+        this.service = service;
+        this.mapper = mapper;
+        this.bodies = new RequestBodies(mapper);
+    }
+
+    /**
+     * Registers the API and its error mapping on {@code routing}; {@code main} and the tests call
+     * this same method.
+     */
+    public static HttpRouting.Builder routing(
+            HttpRouting.Builder routing, HypervisorService service, ObjectMapper mapper) {
+        ErrorMapping.register(routing, mapper);
+        return routing.register(ROOT, new HypervisorHttpService(service, mapper));
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::list)
+                .post("/", this::create)
+                .any("/", notAllowed("GET, POST"))
+                .get("/{id}", this::get)
+                .patch("/{id}", this::update)
+                .delete("/{id}", this::delete)
+                .any("/{id}", notAllowed("GET, PATCH, DELETE"))
+                .get("/{id}/config", this::config)
+                .patch("/{id}/config", this::updateConfig)
+                .any("/{id}/config", notAllowed("GET, PATCH"))
+                .get("/{id}/subnets", this::subnets)
+                .patch("/{id}/subnets", this::addSubnets)
+                .any("/{id}/subnets", notAllowed("GET, PATCH"))
+                .delete("/{id}/subnets/{subnetId}", this::removeSubnet)
+                .any("/{id}/subnets/{subnetId}", notAllowed("DELETE"))
+                .get("/{id}/guests", this::guests)
+                .any("/{id}/guests", notAllowed("GET"));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        List<HypervisorJson> out = service.list().stream().map(HypervisorJson::from).toList();
+        send(res, Status.OK_200, out);
+    }
+
+    private void create(ServerRequest req, ServerResponse res) {
+        Versioned<Hypervisor> created = service.create(bodies.hypervisor(bodies.object(req.content().inputStream())));
+        res.header(HeaderNames.LOCATION, ROOT + "/" + created.value().id());
+        sendRecord(res, Status.CREATED_201, created);
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        sendRecord(res, Status.OK_200, service.get(id(req)));
+    }
+
+    private void update(ServerRequest req, ServerResponse res) {
+        HypervisorId id = id(req);
+        Precondition precondition = precondition(req);
+        var patch = bodies.hypervisor(bodies.object(req.content().inputStream()));
+        sendRecord(res, Status.OK_200, service.update(id, patch, precondition));
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        HypervisorId id = id(req);
+        send(res, Status.OK_200, HypervisorJson.from(service.delete(id, precondition(req))));
+    }
+
+    private void config(ServerRequest req, ServerResponse res) {
+        send(res, Status.OK_200, service.config(id(req)));
+    }
+
+    private void updateConfig(ServerRequest req, ServerResponse res) {
+        HypervisorId id = id(req);
+        Precondition precondition = precondition(req);
+        var changes = bodies.config(bodies.object(req.content().inputStream()));
+        send(res, Status.OK_200, service.updateConfig(id, changes, precondition));
+    }
+
+    private void subnets(ServerRequest req, ServerResponse res) {
+        send(res, Status.OK_200, service.subnets(id(req)));
+    }
+
+    private void addSubnets(ServerRequest req, ServerResponse res) {
+        HypervisorId id = id(req);
+        Precondition precondition = precondition(req);
+        var subnets = bodies.subnets(bodies.object(req.content().inputStream()));
+        send(res, Status.OK_200, service.addSubnets(id, subnets, precondition));
+    }
+
+    private void removeSubnet(ServerRequest req, ServerResponse res) {
+        HypervisorId id = id(req);
+        SubnetId subnet = new SubnetId(req.path().pathParameters().get("subnetId"));
+        send(res, Status.OK_200, service.removeSubnet(id, subnet, precondition(req)));
+    }
+
+    private void guests(ServerRequest req, ServerResponse res) {
+        send(res, Status.OK_200, service.guests(id(req)));
+    }
+
+    private static HypervisorId id(ServerRequest req) {
+        return new HypervisorId(req.path().pathParameters().get("id"));
+    }
+
+    /**
+     * The {@code If-Match} header as a precondition: {@code *}, or a list of strong ETags. A weak
+     * or malformed tag matches nothing (RFC 9110 compares If-Match strongly), so it fails with 412.
+     */
+    static Precondition precondition(ServerRequest req) {
+        var header = req.headers().values(HeaderNames.IF_MATCH);
+        if (header.isEmpty()) {
+            return Precondition.NONE;
+        }
+        Set<Long> revisions = new HashSet<>();
+        for (String value : header) {
+            for (String tag : value.split(",")) {
+                String t = tag.trim();
+                if (t.equals("*")) {
+                    return Precondition.ANY;
+                }
+                Long revision = ETags.parse(t);
+                if (revision != null) {
+                    revisions.add(revision);
+                }
+            }
+        }
+        return Precondition.oneOf(revisions);
+    }
+
+    private void sendRecord(ServerResponse res, Status status, Versioned<Hypervisor> record) {
+        res.header(HeaderNames.ETAG, ETags.format(record.revision()));
+        send(res, status, HypervisorJson.from(record.value()));
+    }
+
+    private void send(ServerResponse res, Status status, Object body) {
+        byte[] bytes;
+        try {
+            bytes = mapper.writeValueAsBytes(body);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+        ErrorMapping.sendJson(res, status, bytes);
+    }
+
+    private static io.helidon.webserver.http.Handler notAllowed(String allow) {
+        return (req, res) -> {
+            res.header(HeaderNames.ALLOW, allow);
+            throw new MethodNotAllowedException(
+                    "method " + req.prologue().method().text() + " is not allowed on " + req.path().path()
+                            + "; allowed: " + allow);
+        };
+    }
+}

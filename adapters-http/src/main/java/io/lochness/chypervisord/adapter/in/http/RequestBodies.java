@@ -1,0 +1,211 @@
+package io.lochness.chypervisord.adapter.in.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import io.lochness.chypervisord.domain.model.BridgeName;
+import io.lochness.chypervisord.domain.model.ConfigKey;
+import io.lochness.chypervisord.domain.model.HypervisorId;
+import io.lochness.chypervisord.domain.model.HypervisorPatch;
+import io.lochness.chypervisord.domain.model.InvalidInputException;
+import io.lochness.chypervisord.domain.model.IpAddress;
+import io.lochness.chypervisord.domain.model.MacAddress;
+import io.lochness.chypervisord.domain.model.Resources;
+import io.lochness.chypervisord.domain.model.SubnetId;
+import io.lochness.chypervisord.domain.model.Text;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Turns request bodies into domain values. Bodies are JSON whatever their Content-Type says
+ * (the seed's own {@code curl --data-binary} examples are sent as form data), so this reads the
+ * bytes itself rather than leaving it to content negotiation. Every type error names the field.
+ */
+final class RequestBodies {
+    /** The largest body the API reads: 1 MiB. */
+    static final int MAX_BODY_BYTES = 1 << 20;
+
+    private static final BigInteger MAX_LONG = BigInteger.valueOf(Long.MAX_VALUE);
+
+    private final ObjectMapper mapper;
+
+    RequestBodies(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /** Reads at most {@link #MAX_BODY_BYTES} bytes and parses them as one JSON object. */
+    JsonNode object(InputStream body) {
+        byte[] bytes;
+        try {
+            bytes = body.readNBytes(MAX_BODY_BYTES + 1);
+        } catch (IOException e) {
+            throw new InvalidInputException("could not read the request body: " + e.getMessage());
+        }
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new PayloadTooLargeException("request body is larger than " + MAX_BODY_BYTES + " bytes");
+        }
+        if (isBlank(bytes)) {
+            throw new InvalidInputException("request body is empty: send a JSON object");
+        }
+        JsonNode node;
+        try {
+            node = mapper.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new InvalidInputException("request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new InvalidInputException("could not read the request body: " + e.getMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new InvalidInputException(
+                    "request body must be a JSON object, got " + (node == null ? "nothing" : describe(node)));
+        }
+        return node;
+    }
+
+    private static boolean isBlank(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The hypervisor fields a POST or PATCH body gives; unknown fields are ignored. */
+    HypervisorPatch hypervisor(JsonNode body) {
+        String id = string(body, "id");
+        return new HypervisorPatch(
+                id == null ? null : new HypervisorId(id),
+                metadata(body.get("metadata")),
+                address(body, "ip"),
+                address(body, "netmask"),
+                address(body, "gateway"),
+                mac(body),
+                resources(body, "total_resources"),
+                resources(body, "available_resources"));
+    }
+
+    /** A config PATCH: key to value; an empty string (or null, as Go decoded it) deletes. */
+    Map<ConfigKey, String> config(JsonNode body) {
+        Map<ConfigKey, String> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            ConfigKey key = new ConfigKey(e.getKey());
+            JsonNode v = e.getValue();
+            if (v.isNull()) {
+                out.put(key, "");
+            } else if (v.isTextual()) {
+                out.put(key, v.textValue());
+            } else {
+                throw new InvalidInputException(
+                        "config value of " + Text.quote(e.getKey()) + " must be a string (\"\" deletes it), got "
+                                + describe(v));
+            }
+        }
+        return out;
+    }
+
+    /** A subnets PATCH: subnet UUID to bridge name, all validated before anything is applied. */
+    Map<SubnetId, BridgeName> subnets(JsonNode body) {
+        Map<SubnetId, BridgeName> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            SubnetId subnet = new SubnetId(e.getKey());
+            JsonNode v = e.getValue();
+            if (!v.isTextual()) {
+                throw new InvalidInputException(
+                        "bridge of subnet " + subnet + " must be a string, got " + describe(v));
+            }
+            out.put(subnet, new BridgeName(v.textValue()));
+        }
+        return out;
+    }
+
+    private static String string(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new InvalidInputException(field + " must be a string, got " + describe(v));
+        }
+        return v.textValue();
+    }
+
+    private static IpAddress address(JsonNode body, String field) {
+        String text = string(body, field);
+        return text == null ? null : IpAddress.parse(field, text);
+    }
+
+    private static MacAddress mac(JsonNode body) {
+        String text = string(body, "mac");
+        return text == null ? null : new MacAddress(text);
+    }
+
+    private static Map<String, String> metadata(JsonNode v) {
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isObject()) {
+            throw new InvalidInputException("metadata must be an object of strings, got " + describe(v));
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new InvalidInputException(
+                        "metadata value of " + Text.quote(e.getKey()) + " must be a string, got " + describe(e.getValue()));
+            }
+            out.put(e.getKey(), e.getValue().textValue());
+        }
+        return out;
+    }
+
+    private static Resources resources(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isObject()) {
+            throw new InvalidInputException(field + " must be an object {memory, disk, cpu}, got " + describe(v));
+        }
+        return new Resources(
+                whole(v, field, "memory", MAX_LONG),
+                whole(v, field, "disk", MAX_LONG),
+                whole(v, field, "cpu", BigInteger.valueOf(Resources.MAX_CPU)));
+    }
+
+    private static long whole(JsonNode resources, String field, String name, BigInteger max) {
+        JsonNode v = resources.get(name);
+        if (v == null || v.isNull()) {
+            return 0;
+        }
+        String what = field + "." + name;
+        if (!v.isIntegralNumber()) {
+            throw new InvalidInputException(what + " must be a whole number from 0 to " + max + ", got " + describe(v));
+        }
+        BigInteger n = v.bigIntegerValue();
+        if (n.signum() < 0 || n.compareTo(max) > 0) {
+            throw new InvalidInputException(what + " must be a whole number from 0 to " + max + ", got " + n);
+        }
+        return n.longValue();
+    }
+
+    private static String describe(JsonNode v) {
+        JsonNodeType t = v.getNodeType();
+        return switch (t) {
+            case STRING -> "the string " + Text.quote(v.textValue());
+            case NUMBER -> "the number " + v.asText();
+            case BOOLEAN -> "the boolean " + v.asText();
+            case NULL -> "null";
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            default -> t.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}
