@@ -48,7 +48,7 @@ public final class ErrorMapping {
         routing.error(ChypervisordException.class, (req, res, e) -> {
             Status status = status(e);
             if (status.code() >= 500) {
-                LOG.log(System.Logger.Level.WARNING, req.prologue().method().text() + " " + req.path().path()
+                LOG.log(System.Logger.Level.WARNING, req.prologue().method().text() + " " + req.path().absolute().path()
                         + ": " + e.getMessage());
             }
             if (e instanceof StoreUnavailableException) {

@@ -178,7 +178,7 @@ public final class HypervisorHttpService implements HttpService {
         return (req, res) -> {
             res.header(HeaderNames.ALLOW, allow);
             throw new MethodNotAllowedException(
-                    "method " + req.prologue().method().text() + " is not allowed on " + req.path().path()
+                    "method " + req.prologue().method().text() + " is not allowed on " + req.path().absolute().path()
                             + "; allowed: " + allow);
         };
     }

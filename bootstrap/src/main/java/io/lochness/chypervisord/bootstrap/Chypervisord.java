@@ -1,0 +1,68 @@
+package io.lochness.chypervisord.bootstrap;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helidon.webserver.WebServer;
+import io.lochness.chypervisord.adapter.in.http.HypervisorHttpService;
+import io.lochness.chypervisord.domain.port.in.HypervisorService;
+import io.lochness.chypervisord.domain.port.out.KeyValueStore;
+import jakarta.inject.Inject;
+import java.time.Duration;
+
+/** One running service: the HTTP server over the domain over the chosen store. */
+public final class Chypervisord implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Chypervisord.class.getName());
+
+    /** How long in-flight requests may run on after a stop is asked for, as the original's. */
+    static final Duration GRACE = Duration.ofSeconds(5);
+
+    private final Settings settings;
+    private final StoreChoice choice;
+    private final KeyValueStore store;
+    private final HypervisorService service;
+    private final ObjectMapper mapper;
+    private WebServer server;
+
+    @Inject
+    Chypervisord(Settings settings, StoreChoice choice, KeyValueStore store, HypervisorService service, ObjectMapper mapper) {
+        this.settings = settings;
+        this.choice = choice;
+        this.store = store;
+        this.service = service;
+        this.mapper = mapper;
+    }
+
+    /** Starts listening; returns once the server accepts connections. */
+    public synchronized Chypervisord start() {
+        server = WebServer.builder()
+                .port(settings.port())
+                .shutdownHook(false)
+                .shutdownGracePeriod(GRACE)
+                .routing(routing -> HypervisorHttpService.routing(routing, service, mapper))
+                .build()
+                .start();
+        LOG.log(System.Logger.Level.INFO, "chypervisord listening on port " + server.port()
+                + " with the " + store.name() + " store at " + choice.address());
+        return this;
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return server.port();
+    }
+
+    public KeyValueStore store() {
+        return store;
+    }
+
+    /** Stops accepting, lets in-flight requests finish (up to the grace period), closes the store. */
+    @Override
+    public synchronized void close() {
+        try {
+            if (server != null && server.isRunning()) {
+                server.stop();
+            }
+        } finally {
+            store.close();
+        }
+    }
+}

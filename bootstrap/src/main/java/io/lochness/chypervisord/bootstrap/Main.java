@@ -1,0 +1,72 @@
+package io.lochness.chypervisord.bootstrap;
+
+import java.io.PrintStream;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Handler;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+/** Entry point: parses the flags, wires the service, runs until SIGTERM or SIGINT. */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        Launch launch = launch(args, System.out, System.err);
+        if (launch.app() == null) {
+            System.exit(launch.exitCode());
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            launch.app().close();
+            stopped.countDown();
+        }, "chypervisord-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The outcome of a launch: a running app, or an exit status with nothing running. */
+    public record Launch(Chypervisord app, int exitCode) {}
+
+    /** Parses, wires and starts; usage errors are one line on {@code err} and status 2. */
+    public static Launch launch(String[] args, PrintStream out, PrintStream err) {
+        Settings settings;
+        try {
+            Optional<Settings> parsed = Flags.parse(args);
+            if (parsed.isEmpty()) {
+                out.print(Flags.USAGE);
+                return new Launch(null, 0);
+            }
+            settings = parsed.get();
+            configureLogging(settings.logLevel());
+            return new Launch(DaggerChypervisordComponent.factory().create(settings).app().start(), 0);
+        } catch (UsageException e) {
+            err.println("chypervisord: " + e.getMessage());
+            return new Launch(null, 2);
+        } catch (RuntimeException e) {
+            err.println("chypervisord: cannot start: " + e.getMessage());
+            return new Launch(null, 1);
+        }
+    }
+
+    /** Log lines carry a timestamp and the level; {@code --log-level} sets what is shown. */
+    static void configureLogging(LogLevel level) {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format",
+                    "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+        }
+        Logger root = Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        ConsoleHandler handler = new ConsoleHandler();
+        handler.setFormatter(new SimpleFormatter());
+        handler.setLevel(level.julLevel());
+        root.addHandler(handler);
+        root.setLevel(level.julLevel());
+    }
+}

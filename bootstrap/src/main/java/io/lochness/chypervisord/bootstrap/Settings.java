@@ -1,0 +1,21 @@
+package io.lochness.chypervisord.bootstrap;
+
+import java.util.Objects;
+
+/** The parsed command line: store address, log level and listen port. */
+public record Settings(String kv, LogLevel logLevel, int port) {
+    public static final String DEFAULT_KV = "http://localhost:4001";
+    public static final int DEFAULT_PORT = 17000;
+
+    public Settings {
+        Objects.requireNonNull(kv, "kv");
+        Objects.requireNonNull(logLevel, "logLevel");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be from 0 to 65535: " + port);
+        }
+    }
+
+    public static Settings defaults() {
+        return new Settings(DEFAULT_KV, LogLevel.WARN, DEFAULT_PORT);
+    }
+}
