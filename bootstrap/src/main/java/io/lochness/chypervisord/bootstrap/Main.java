@@ -17,16 +17,37 @@ public final class Main {
         if (launch.app() == null) {
             System.exit(launch.exitCode());
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            launch.app().close();
-            stopped.countDown();
-        }, "chypervisord-shutdown"));
+        awaitSignal(launch.app());
+    }
+
+    /**
+     * Blocks until SIGTERM or SIGINT, then stops gracefully and exits 0. {@code sun.misc.Signal}
+     * (module jdk.unsupported) is used rather than a shutdown hook because a JVM ended through its
+     * hooks exits 143/130, and a supervisor should see a clean stop as status 0.
+     */
+    private static void awaitSignal(Chypervisord app) {
+        CountDownLatch signalled = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> signalled.countDown());
+            } catch (IllegalArgumentException e) {
+                // The signal was ignored when the JVM started (SIGINT of a background job): fine.
+            }
+        }
         try {
-            stopped.await();
+            signalled.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        System.getLogger(Main.class.getName()).log(System.Logger.Level.INFO, "stopping: finishing in-flight requests");
+        int status = 0;
+        try {
+            app.close();
+        } catch (RuntimeException e) {
+            System.err.println("chypervisord: error while stopping: " + e.getMessage());
+            status = 1;
+        }
+        System.exit(status);
     }
 
     /** The outcome of a launch: a running app, or an exit status with nothing running. */
