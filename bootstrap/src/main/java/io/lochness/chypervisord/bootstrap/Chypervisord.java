@@ -1,7 +1,15 @@
 package io.lochness.chypervisord.bootstrap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.lochness.chypervisord.adapter.in.http.OpenApiService;
+import io.lochness.chypervisord.adapter.in.http.RequestObserver;
 import io.lochness.chypervisord.adapter.in.http.HypervisorHttpService;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
 import io.lochness.chypervisord.domain.port.out.KeyValueStore;
@@ -20,10 +28,13 @@ public final class Chypervisord implements AutoCloseable {
     private final KeyValueStore store;
     private final HypervisorService service;
     private final ObjectMapper mapper;
+    private final MeterRegistry registry;
     private WebServer server;
 
     @Inject
-    Chypervisord(Settings settings, StoreChoice choice, KeyValueStore store, HypervisorService service, ObjectMapper mapper) {
+    Chypervisord(Settings settings, StoreChoice choice, KeyValueStore store, HypervisorService service, ObjectMapper mapper,
+            MeterRegistry registry) {
+        this.registry = registry;
         this.settings = settings;
         this.choice = choice;
         this.store = store;
@@ -37,7 +48,21 @@ public final class Chypervisord implements AutoCloseable {
                 .port(settings.port())
                 .shutdownHook(false)
                 .shutdownGracePeriod(GRACE)
-                .routing(routing -> HypervisorHttpService.routing(routing, service, mapper))
+                .addFeature(ObserveFeature.builder()
+                        .addObserver(HealthObserver.builder()
+                                .useSystemServices(false)
+                                .details(true)
+                                .addCheck(new StoreHealthCheck(store))
+                                .addCheck(() -> HealthCheckResponse.builder().status(true).build(),
+                                        HealthCheckType.LIVENESS, "chypervisord")
+                                .build())
+                        .addObserver(MetricsObserver.create())
+                        .build())
+                .routing(routing -> {
+                    routing.addFilter(new RequestObserver(registry));
+                    routing.register("/openapi", new OpenApiService());
+                    HypervisorHttpService.routing(routing, service, mapper);
+                })
                 .build()
                 .start();
         LOG.log(System.Logger.Level.INFO, "chypervisord listening on port " + server.port()

@@ -2,6 +2,8 @@ package io.lochness.chypervisord.bootstrap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dagger.Module;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Metrics;
 import dagger.Provides;
 import io.lochness.chypervisord.adapter.in.http.JsonMapper;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
@@ -14,8 +16,15 @@ import jakarta.inject.Singleton;
 interface ServiceModule {
     @Provides
     @Singleton
-    static HypervisorService hypervisorService(KeyValueStore store) {
-        return new HypervisorRegistry(store);
+    static HypervisorService hypervisorService(KeyValueStore store, MeterRegistry registry) {
+        return new HypervisorRegistry(store, operation -> MeteredKeyValueStore.conflictRetried(registry, operation));
+    }
+
+    /** Helidon's global registry: what {@code /observe/metrics} serves, JVM meters included. */
+    @Provides
+    @Singleton
+    static MeterRegistry meterRegistry() {
+        return Metrics.globalRegistry();
     }
 
     @Provides

@@ -2,6 +2,7 @@ package io.lochness.chypervisord.bootstrap;
 
 import dagger.Module;
 import dagger.Provides;
+import io.helidon.metrics.api.MeterRegistry;
 import io.lochness.chypervisord.domain.port.out.KeyValueStore;
 import jakarta.inject.Provider;
 import jakarta.inject.Singleton;
@@ -21,11 +22,12 @@ interface StoreModule {
 
     @Provides
     @Singleton
-    static KeyValueStore store(StoreChoice choice, Map<Backend, Provider<KeyValueStore>> stores) {
+    static KeyValueStore store(
+            StoreChoice choice, Map<Backend, Provider<KeyValueStore>> stores, MeterRegistry registry) {
         Provider<KeyValueStore> store = stores.get(choice.backend());
         if (store == null) {
             throw new UsageException("no store adapter for " + choice.backend() + " is built into this chypervisord");
         }
-        return store.get();
+        return new MeteredKeyValueStore(store.get(), registry);
     }
 }

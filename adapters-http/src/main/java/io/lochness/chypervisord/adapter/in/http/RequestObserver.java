@@ -1,0 +1,66 @@
+package io.lochness.chypervisord.adapter.in.http;
+
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Observes every request: a latency histogram {@code chypervisord_http_requests_seconds} by route
+ * template, method and status, and one log line at INFO (method, path, status, duration, bytes),
+ * the original's request-logging middleware. The default {@code --log-level warn} keeps it quiet.
+ */
+public final class RequestObserver implements Filter {
+    private static final System.Logger LOG = System.getLogger("chypervisord.requests");
+
+    /** Latency buckets from a millisecond to ten seconds. */
+    static final Duration[] BUCKETS = {
+        Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+        Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+        Duration.ofSeconds(10)
+    };
+
+    private final MeterRegistry registry;
+
+    /** The latency buckets, for other meters of the service to share. */
+    public static Duration[] buckets() {
+        return BUCKETS.clone();
+    }
+
+    public RequestObserver(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        long start = System.nanoTime();
+        String method = req.prologue().method().text();
+        String path = req.path().absolute().rawPath();
+        res.whenSent(() -> {
+            long nanos = System.nanoTime() - start;
+            int status = res.status().code();
+            timer(ApiRoutes.template(req.path().absolute().path()), method, status)
+                    .record(nanos, TimeUnit.NANOSECONDS);
+            if (LOG.isLoggable(System.Logger.Level.INFO)) {
+                LOG.log(System.Logger.Level.INFO, String.format(
+                        "%s %s %d %.1fms %dB", method, path, status, nanos / 1e6, res.bytesWritten()));
+            }
+        });
+        chain.proceed();
+    }
+
+    private Timer timer(String route, String method, int status) {
+        return registry.getOrCreate(Timer.builder("chypervisord.http.requests")
+                .description("HTTP requests served, by route template, method and status")
+                .tags(List.of(Tag.create("route", route), Tag.create("method", method),
+                        Tag.create("status", Integer.toString(status))))
+                .buckets(BUCKETS));
+    }
+}

@@ -1,0 +1,104 @@
+package io.lochness.chypervisord.bootstrap;
+
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+import io.lochness.chypervisord.domain.model.StoreUnavailableException;
+import io.lochness.chypervisord.domain.port.out.KeyValueStore;
+import io.lochness.chypervisord.domain.port.out.Snapshot;
+import io.lochness.chypervisord.domain.port.out.Txn;
+import io.lochness.chypervisord.domain.port.out.TxnResult;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Decorates whichever store was chosen with metrics and debug logging, so every adapter is
+ * observed the same way: {@code chypervisord_store_operations_seconds} by operation ({@code
+ * read}, {@code txn}) and outcome ({@code ok}, {@code conflict}, {@code error}), and one DEBUG
+ * line per store call.
+ */
+final class MeteredKeyValueStore implements KeyValueStore {
+    private static final System.Logger LOG = System.getLogger("chypervisord.store");
+
+    private final KeyValueStore delegate;
+    private final MeterRegistry registry;
+
+    MeteredKeyValueStore(KeyValueStore delegate, MeterRegistry registry) {
+        this.delegate = delegate;
+        this.registry = registry;
+    }
+
+    @Override
+    public String name() {
+        return delegate.name();
+    }
+
+    @Override
+    public Snapshot read(String prefix) {
+        return observe("read", prefix, () -> delegate.read(prefix), s -> "ok", s -> s.entries().size() + " keys");
+    }
+
+    @Override
+    public TxnResult commit(Txn txn) {
+        return observe("txn", txn.size() + " ops", () -> delegate.commit(txn),
+                r -> r.committed() ? "ok" : "conflict",
+                r -> r.committed() ? "committed at " + r.revision() : "conflict");
+    }
+
+    private <T> T observe(String op, String what, Supplier<T> call,
+            java.util.function.Function<T, String> outcome, java.util.function.Function<T, String> detail) {
+        long start = System.nanoTime();
+        String result = "error";
+        String text = null;
+        try {
+            T value = call.get();
+            result = outcome.apply(value);
+            if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+                text = detail.apply(value);
+            }
+            return value;
+        } catch (StoreUnavailableException e) {
+            text = e.getMessage();
+            throw e;
+        } finally {
+            long nanos = System.nanoTime() - start;
+            timer(op, result).record(nanos, TimeUnit.NANOSECONDS);
+            if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+                LOG.log(System.Logger.Level.DEBUG, String.format("%s %s %s: %s in %.1fms",
+                        delegate.name(), op, what, text, nanos / 1e6));
+            }
+        }
+    }
+
+    private Timer timer(String op, String outcome) {
+        return registry.getOrCreate(Timer.builder("chypervisord.store.operations")
+                .description("Calls to the key-value store, by operation and outcome")
+                .tags(List.of(Tag.create("operation", op), Tag.create("outcome", outcome)))
+                .buckets(io.lochness.chypervisord.adapter.in.http.RequestObserver.buckets()));
+    }
+
+    /** Counts writes that lost a race and were retried ({@code chypervisord_conflicts_retried_total}). */
+    static void conflictRetried(MeterRegistry registry, String operation) {
+        registry.getOrCreate(Counter.builder("chypervisord.conflicts.retried")
+                        .description("Writes that lost a race to a concurrent writer and were retried")
+                        .tags(List.of(Tag.create("operation", operation))))
+                .increment();
+    }
+
+    @Override
+    public int maxTxnOperations() {
+        return delegate.maxTxnOperations();
+    }
+
+    @Override
+    public void ping() {
+        delegate.ping();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
