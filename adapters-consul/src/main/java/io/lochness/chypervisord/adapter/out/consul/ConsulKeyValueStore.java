@@ -18,8 +18,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
@@ -58,7 +60,8 @@ import okio.BufferedSink;
  *       {@code X-Consul-Index} on {@code /v1/txn}; its revision is then a <em>lower bound</em>:
  *       the largest index the adapter saw for it (an index header if Consul ever sends one, the
  *       {@code ModifyIndex} of the {@code check-index} results, the guard read's index), at least
- *       1. No follow-up request is made to learn more.
+ *       1. No follow-up request is made to learn more. An empty transaction sends nothing and
+ *       commits at revision 1.
  * </ul>
  *
  * <h2>{@code PrefixEmpty}: not fully atomic on Consul</h2>
@@ -102,7 +105,7 @@ public final class ConsulKeyValueStore implements KeyValueStore {
     /** The deadline of each port call unless the constructor is given another. */
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(3);
 
-    /** Consul's limit on the operations of one {@code /v1/txn} (64 before Consul 1.13, 128 since). */
+    /** The operations one {@code /v1/txn} may hold here: 64, Consul's historic limit (current docs say 128). */
     public static final int MAX_TXN_OPERATIONS = 64;
 
     private static final System.Logger LOG = System.getLogger(ConsulKeyValueStore.class.getName());
@@ -224,15 +227,16 @@ public final class ConsulKeyValueStore implements KeyValueStore {
             }
         }
 
-        // Operations in a fixed order so the results can be told apart: check-index (one result
-        // each), check-not-exists (none), get-tree witnesses (one per key found), then the
-        // mutations in the caller's order (set: one result; delete, delete-tree: none).
+        // Conditions first (check-index, check-not-exists, then the get-tree witnesses), then the
+        // mutations in the caller's order. Results come back in op order, only for set,
+        // check-index (an echo of the checked key) and get-tree (one per key found): the last
+        // results are the sets', the ones before are echoes and witnesses.
         ArrayNode ops = JSON.createArrayNode();
-        int checkIndexResults = 0;
+        Map<String, Integer> echoes = new HashMap<>();
         for (Txn.Condition condition : txn.conditions()) {
             if (condition instanceof Txn.KeyAt keyAt && keyAt.revision() > 0) {
                 op(ops, "check-index", keyAt.key()).put("Index", keyAt.revision());
-                checkIndexResults++;
+                echoes.merge(keyAt.key() + '\u0000' + keyAt.revision(), 1, Integer::sum);
             }
         }
         for (Txn.Condition condition : txn.conditions()) {
@@ -270,15 +274,25 @@ public final class ConsulKeyValueStore implements KeyValueStore {
         if (results.isArray()) {
             results.forEach(list::add);
         }
-        int witnessCount = list.size() - checkIndexResults - setResults;
-        if (witnessCount < 0) {
+        if (list.size() < setResults) {
             throw unreadable(reply, "txn");
         }
-        if (witnessCount > 0) {
-            List<String> raced = new ArrayList<>();
-            for (JsonNode node : list.subList(checkIndexResults, checkIndexResults + witnessCount)) {
-                raced.add(node.path("KV").path("Key").asText());
+        List<String> raced = new ArrayList<>();
+        for (JsonNode node : list.subList(0, list.size() - setResults)) {
+            String key = node.path("KV").path("Key").asText();
+            long index = node.path("KV").path("ModifyIndex").asLong(0);
+            knownIndex = Math.max(knownIndex, index);
+            String id = key + '\u0000' + index;
+            Integer left = echoes.get(id);
+            if (left == null) {
+                raced.add(key);
+            } else if (left == 1) {
+                echoes.remove(id);
+            } else {
+                echoes.put(id, left - 1);
             }
+        }
+        if (!raced.isEmpty()) {
             if (!writes) {
                 LOG.log(System.Logger.Level.DEBUG, () -> "consul txn: keys under a guarded prefix " + raced);
                 return TxnResult.conflict();
@@ -296,11 +310,7 @@ public final class ConsulKeyValueStore implements KeyValueStore {
         if (setResults > 0 && setIndex > 0) {
             return TxnResult.committed(setIndex);
         }
-        knownIndex = Math.max(knownIndex, reply.index());
-        for (JsonNode node : list.subList(0, checkIndexResults)) {
-            knownIndex = Math.max(knownIndex, node.path("KV").path("ModifyIndex").asLong(0));
-        }
-        return TxnResult.committed(knownIndex);
+        return TxnResult.committed(Math.max(knownIndex, reply.index()));
     }
 
     @Override

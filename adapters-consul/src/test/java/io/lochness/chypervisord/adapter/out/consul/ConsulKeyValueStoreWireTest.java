@@ -378,6 +378,18 @@ class ConsulKeyValueStoreWireTest {
         assertThat(verbs(txnBody(request))).containsExactly("get-tree");
     }
 
+    @Test
+    @DisplayName("PrefixEmpty without writes: a check-index echo is not mistaken for a witness")
+    void checkIndexEchoIsNotAWitness() {
+        server.enqueue(json(200, "{\"Results\":[" + txnResult("h/metadata", null, 40) + "],\"Errors\":null}"));
+        TxnResult result =
+                store.commit(
+                        new Txn(
+                                List.of(new Txn.KeyAt("h/metadata", 40), new Txn.PrefixEmpty("h/guests/")),
+                                List.of()));
+        assertThat(result).isEqualTo(TxnResult.committed(40));
+    }
+
     // --- ping, failures, close ----------------------------------------------------------------
 
     @Test
