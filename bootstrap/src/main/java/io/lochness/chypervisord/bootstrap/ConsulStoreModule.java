@@ -1,7 +1,23 @@
 package io.lochness.chypervisord.bootstrap;
 
 import dagger.Module;
+import dagger.Provides;
+import dagger.multibindings.IntoMap;
+import io.lochness.chypervisord.adapter.out.consul.ConsulKeyValueStore;
+import io.lochness.chypervisord.adapter.out.consul.ConsulSettings;
+import io.lochness.chypervisord.domain.port.out.KeyValueStore;
 
-/** Provides the Consul store for {@code --kv consul://} (wired once the adapter lands). */
+/** Provides the Consul store for {@code --kv consul://host:port} (or a probed http(s) address). */
 @Module
-interface ConsulStoreModule {}
+interface ConsulStoreModule {
+    @Provides
+    @IntoMap
+    @BackendKey(Backend.CONSUL)
+    static KeyValueStore consulStore(StoreChoice choice) {
+        try {
+            return new ConsulKeyValueStore(ConsulSettings.parse(choice.address(), System.getenv()));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("invalid --kv " + choice.address() + ": " + e.getMessage());
+        }
+    }
+}
