@@ -76,7 +76,9 @@ import javax.net.ssl.SSLException;
  *
  * <p><b>Limits.</b> {@link #maxTxnOperations()} is 128, etcd's default {@code --max-txn-ops}
  * (etcd counts compares and success operations separately, each against that limit; the port
- * counts both together, which stays within it). Responses up to 64 MiB are accepted.
+ * counts both together, which stays within it). A request larger than etcd's {@code
+ * --max-request-bytes} (1.5 MiB by default) is refused by etcd and reported as unavailable.
+ * Responses up to 64 MiB are accepted.
  *
  * <p><b>Failures.</b> Every call carries a deadline ({@link EtcdSettings#deadline()}, 3 s by
  * default) and waits for a connection only until then; a down, partitioned or erroring etcd
@@ -438,15 +440,22 @@ public final class EtcdKeyValueStore implements KeyValueStore {
                 return await(rpc.apply(deadline), deadline);
             }
         } catch (ExecutionException e) {
-            Status status = Status.fromThrowable(e.getCause());
-            throw failure(what, start, "etcd answered " + status.getCode()
-                    + (status.getDescription() == null ? "" : ": " + status.getDescription()), e.getCause());
+            throw failure(what, start, describe(Status.fromThrowable(e.getCause())), e.getCause());
         } catch (TimeoutException e) {
             throw failure(what, start, "etcd did not answer within " + settings.deadline(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw failure(what, start, "interrupted while waiting for etcd", e);
         }
+    }
+
+    private String describe(Status status) {
+        String detail = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+        return switch (status.getCode()) {
+            case DEADLINE_EXCEEDED -> "no answer within " + settings.deadline() + " (" + detail + ")";
+            case UNAVAILABLE, CANCELLED -> "not reachable (" + detail + ")";
+            default -> "etcd answered " + detail;
+        };
     }
 
     private StoreUnavailableException failure(String what, long start, String reason, Throwable cause) {

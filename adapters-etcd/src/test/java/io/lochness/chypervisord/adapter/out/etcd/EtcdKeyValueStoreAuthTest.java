@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,20 +36,32 @@ class EtcdKeyValueStoreAuthTest {
 
     private static ManagedChannel admin;
 
-    @BeforeAll
-    static void enableAuth(EtcdServer server) {
+    /** Once per class, but in a per-test hook so that a missing etcd skips each test. */
+    @BeforeEach
+    void enableAuthOnce(EtcdServer server) {
+        if (admin != null) {
+            return;
+        }
         URI endpoint = URI.create(server.endpoint());
-        admin = NettyChannelBuilder.forAddress(endpoint.getHost(), endpoint.getPort()).usePlaintext().build();
-        AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(admin).withDeadlineAfter(10, TimeUnit.SECONDS);
-        auth.userAdd(AuthUserAddRequest.newBuilder().setName(USER).setPassword(PASSWORD).build());
-        auth.userGrantRole(AuthUserGrantRoleRequest.newBuilder().setUser(USER).setRole("root").build());
-        auth.authEnable(AuthEnableRequest.getDefaultInstance());
+        ManagedChannel channel =
+                NettyChannelBuilder.forAddress(endpoint.getHost(), endpoint.getPort()).usePlaintext().build();
+        try {
+            AuthGrpc.AuthBlockingStub auth = AuthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+            auth.userAdd(AuthUserAddRequest.newBuilder().setName(USER).setPassword(PASSWORD).build());
+            auth.userGrantRole(AuthUserGrantRoleRequest.newBuilder().setUser(USER).setRole("root").build());
+            auth.authEnable(AuthEnableRequest.getDefaultInstance());
+        } catch (RuntimeException e) {
+            channel.shutdownNow();
+            throw e;
+        }
+        admin = channel;
     }
 
     @AfterAll
     static void closeAdmin() {
         if (admin != null) {
             admin.shutdownNow();
+            admin = null;
         }
     }
 
