@@ -51,11 +51,11 @@ final class EtcdContainer implements EtcdServer.Backend {
                                 "--initial-cluster-state", "new");
     }
 
-    /** Whether a Docker engine can be used. */
+    /** Whether a Docker engine can be used (false too when Testcontainers is not on the classpath). */
     static boolean dockerAvailable() {
         try {
             return DockerClientFactory.instance().isDockerAvailable();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             return false;
         }
     }
