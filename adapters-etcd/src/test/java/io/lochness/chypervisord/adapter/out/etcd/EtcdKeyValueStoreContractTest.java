@@ -1,0 +1,17 @@
+package io.lochness.chypervisord.adapter.out.etcd;
+
+import io.lochness.chypervisord.domain.port.out.KeyValueStore;
+import io.lochness.chypervisord.domain.port.out.KeyValueStoreContract;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The store contract, run against a real etcd. */
+class EtcdKeyValueStoreContractTest extends KeyValueStoreContract {
+
+    @RegisterExtension
+    static final EtcdServerExtension ETCD = new EtcdServerExtension();
+
+    @Override
+    protected KeyValueStore createStore() {
+        return new EtcdKeyValueStore(ETCD.server().settings());
+    }
+}

@@ -1,0 +1,224 @@
+package io.lochness.chypervisord.adapter.out.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import io.lochness.chypervisord.domain.model.StoreUnavailableException;
+import io.lochness.chypervisord.domain.port.out.KeyValue;
+import io.lochness.chypervisord.domain.port.out.Txn;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** How {@link EtcdKeyValueStore} behaves when etcd is down, silent or comes back. */
+class EtcdKeyValueStoreFailureTest {
+
+    /** Generous bound proving a call does not hang; not a timing assertion. */
+    private static final Duration NO_HANG = Duration.ofSeconds(10);
+
+    @RegisterExtension
+    static final EtcdServerExtension ETCD = new EtcdServerExtension();
+
+    private static EtcdSettings settingsFor(int port, Duration deadline) {
+        return EtcdSettings.of(List.of(URI.create("http://127.0.0.1:" + port))).withDeadline(deadline);
+    }
+
+    @Test
+    void aStoreOnAClosedPortThrowsStoreUnavailableInsteadOfHanging() throws IOException {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        try (EtcdKeyValueStore store = new EtcdKeyValueStore(settingsFor(closed, Duration.ofSeconds(1)))) {
+            assertTimeoutPreemptively(
+                    NO_HANG,
+                    () -> {
+                        assertThatThrownBy(() -> store.read("a/")).isInstanceOf(StoreUnavailableException.class);
+                        assertThatThrownBy(() -> store.ping()).isInstanceOf(StoreUnavailableException.class);
+                        assertThatThrownBy(
+                                        () -> store.commit(new Txn(List.of(), List.of(new Txn.Put("a/b", "c")))))
+                                .isInstanceOf(StoreUnavailableException.class)
+                                .hasMessageContaining("127.0.0.1:" + closed);
+                    });
+        }
+    }
+
+    @Test
+    void aServerThatAcceptsButNeverAnswersHitsTheDeadline() throws Exception {
+        try (Blackhole blackhole = new Blackhole();
+                EtcdKeyValueStore store =
+                        new EtcdKeyValueStore(settingsFor(blackhole.port(), Duration.ofMillis(500)))) {
+            assertTimeoutPreemptively(
+                    NO_HANG,
+                    () -> assertThatThrownBy(() -> store.read("a/")).isInstanceOf(StoreUnavailableException.class));
+        }
+    }
+
+    @Test
+    void anInterruptedCallThrowsStoreUnavailableAndKeepsTheInterruptFlag() throws Exception {
+        try (Blackhole blackhole = new Blackhole();
+                EtcdKeyValueStore store =
+                        new EtcdKeyValueStore(settingsFor(blackhole.port(), Duration.ofSeconds(60)))) {
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            AtomicBoolean interruptedAfter = new AtomicBoolean();
+            CountDownLatch calling = new CountDownLatch(1);
+            Thread caller =
+                    new Thread(
+                            () -> {
+                                calling.countDown();
+                                try {
+                                    store.read("a/");
+                                } catch (Throwable t) {
+                                    thrown.set(t);
+                                }
+                                interruptedAfter.set(Thread.currentThread().isInterrupted());
+                            });
+            caller.start();
+            calling.await();
+            Thread.sleep(200);
+            caller.interrupt();
+            caller.join(NO_HANG.toMillis());
+
+            assertThat(caller.isAlive()).isFalse();
+            assertThat(thrown.get()).isInstanceOf(StoreUnavailableException.class);
+            assertThat(interruptedAfter).isTrue();
+        }
+    }
+
+    @Test
+    void aCallOnAnAlreadyInterruptedThreadFailsAndKeepsTheFlag() {
+        try (EtcdKeyValueStore store = new EtcdKeyValueStore(ETCD.server().settings())) {
+            Thread.currentThread().interrupt();
+            try {
+                assertThatThrownBy(() -> store.read("a/")).isInstanceOf(StoreUnavailableException.class);
+                assertThat(Thread.currentThread().isInterrupted()).isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+        }
+    }
+
+    @Test
+    void aStoreCreatedWhileEtcdIsDownWorksOnceEtcdIsBackAndDataSurvives() {
+        EtcdServer server = ETCD.server();
+        String root = "restart/" + UUID.randomUUID() + "/";
+        server.put(root + "before", "kept");
+
+        server.kill();
+        assertThat(server.isRunning()).isFalse();
+        try (EtcdKeyValueStore store =
+                new EtcdKeyValueStore(server.settings().withDeadline(Duration.ofSeconds(1)))) {
+            assertTimeoutPreemptively(
+                    NO_HANG,
+                    () -> assertThatThrownBy(() -> store.read(root)).isInstanceOf(StoreUnavailableException.class));
+
+            server.start();
+            assertThat(server.isRunning()).isTrue();
+
+            List<KeyValue> entries = eventually(() -> store.read(root).entries());
+            assertThat(entries).extracting(KeyValue::key, KeyValue::value)
+                    .containsExactly(tuple(root + "before", "kept"));
+            assertThat(store.commit(new Txn(List.of(Txn.KeyAt.absent(root + "after")),
+                            List.of(new Txn.Put(root + "after", "1")))).committed())
+                    .isTrue();
+        }
+    }
+
+    @Test
+    void aStoreThatWorkedKeepsWorkingAcrossAnEtcdRestart() {
+        EtcdServer server = ETCD.server();
+        String root = "restart/" + UUID.randomUUID() + "/";
+        try (EtcdKeyValueStore store =
+                new EtcdKeyValueStore(server.settings().withDeadline(Duration.ofSeconds(1)))) {
+            store.commit(new Txn(List.of(), List.of(new Txn.Put(root + "a", "1"))));
+            server.kill();
+            assertTimeoutPreemptively(
+                    NO_HANG,
+                    () -> assertThatThrownBy(() -> store.ping()).isInstanceOf(StoreUnavailableException.class));
+            server.start();
+            List<KeyValue> entries = eventually(() -> store.read(root).entries());
+            assertThat(entries).extracting(KeyValue::value).containsExactly("1");
+        }
+    }
+
+    @Test
+    void theAddressFactoryBuildsAWorkingStore() {
+        try (EtcdKeyValueStore store = EtcdKeyValueStore.forAddress(ETCD.server().kvAddress(), Map.of())) {
+            store.ping();
+            assertThat(store.settings().endpoints()).containsExactly(URI.create(ETCD.server().endpoint()));
+        }
+    }
+
+    /** Retries {@code call} for a bounded time while the store reconnects. */
+    private static <T> T eventually(Supplier<T> call) {
+        long giveUp = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        List<StoreUnavailableException> failures = new ArrayList<>();
+        while (true) {
+            try {
+                return call.get();
+            } catch (StoreUnavailableException e) {
+                failures.add(e);
+                if (System.nanoTime() > giveUp) {
+                    throw new AssertionError("store did not recover; " + failures.size() + " failures", e);
+                }
+                EtcdServer.sleep(200);
+            }
+        }
+    }
+
+    /** A TCP server that accepts connections and never answers: a partitioned etcd. */
+    private static final class Blackhole implements AutoCloseable {
+        private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final List<Socket> accepted = new ArrayList<>();
+        private final Thread acceptor;
+
+        Blackhole() throws IOException {
+            acceptor =
+                    new Thread(
+                            () -> {
+                                while (!socket.isClosed()) {
+                                    try {
+                                        Socket s = socket.accept();
+                                        synchronized (accepted) {
+                                            accepted.add(s);
+                                        }
+                                    } catch (IOException e) {
+                                        return;
+                                    }
+                                }
+                            },
+                            "blackhole");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+            synchronized (accepted) {
+                for (Socket s : accepted) {
+                    s.close();
+                }
+            }
+        }
+    }
+}
