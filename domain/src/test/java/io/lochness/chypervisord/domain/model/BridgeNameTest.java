@@ -21,9 +21,9 @@ class BridgeNameTest {
     @NullAndEmptySource
     @ValueSource(strings = {
         "abcdefghijklmnop", // 16 characters
-        ".", "..", "br/0", "/", "br 0", " br0", "br0 ", "br\t0", "br\n0", "br\u00a00", "br\u2003", "br\u0000"
+        ".", "..", "br/0", "/", "br 0", " br0", "br0 ", "br\t0", "br\n0", "br\u00a00", "br\u2003", "br\u0000", "br:0"
     })
-    @DisplayName("empty, longer than 15, '/', white space, '.' and '..' are invalid input")
+    @DisplayName("empty, longer than 15, '/', ':', white space, '.' and '..' are invalid input")
     void rejectsBadNames(String text) {
         assertThatThrownBy(() -> new BridgeName(text)).isInstanceOf(InvalidInputException.class);
     }

@@ -47,6 +47,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
@@ -591,8 +592,38 @@ class HypervisorRegistryTest {
 
         assertThat(store.commits.get()).isEqualTo(HypervisorRegistry.MAX_ATTEMPTS).isBetween(2, 100);
         assertThat(store.reads.get()).isEqualTo(HypervisorRegistry.MAX_ATTEMPTS);
-        assertThat(retries).hasValue(HypervisorRegistry.MAX_ATTEMPTS);
         assertThat(everything()).isEqualTo(before);
+    }
+
+    @Disabled("BUG: HypervisorRegistry.retrying calls conflicts.retried(operation) after every lost race, "
+            + "including the last one after which it gives up, so the listener (\"told of each lost race "
+            + "that is retried\") counts MAX_ATTEMPTS retries where only MAX_ATTEMPTS - 1 happened")
+    @Test
+    @DisplayName("the conflict listener is told only of lost races that are actually retried")
+    void conflictListenerCountsOnlyRetries() {
+        Hypervisor seed = seeded();
+        store.hook = (txn, delegate) -> TxnResult.conflict();
+
+        assertThatThrownBy(() -> registry.update(seed.id(), ipOnly("10.4.4.4"), Precondition.NONE))
+                .isInstanceOf(ConflictException.class);
+
+        assertThat(retries).hasValue(HypervisorRegistry.MAX_ATTEMPTS - 1);
+    }
+
+    @Test
+    @DisplayName("one lost race is retried once from a fresh read and then succeeds")
+    void oneLostRaceIsRetried() {
+        Hypervisor seed = seeded();
+        store.resetCounts();
+        AtomicBoolean lost = new AtomicBoolean();
+        store.hook = (txn, delegate) -> lost.compareAndSet(false, true) ? TxnResult.conflict() : delegate.commit(txn);
+
+        registry.update(seed.id(), ipOnly("10.5.5.5"), Precondition.NONE);
+
+        assertThat(store.reads).hasValue(2);
+        assertThat(store.commits).hasValue(2);
+        assertThat(retries).hasValue(1);
+        assertThat(registry.get(seed.id()).value().ip().value()).isEqualTo("10.5.5.5");
     }
 
     @Test

@@ -192,13 +192,13 @@ class RecordCodecTest {
     }
 
     @Disabled("BUG: MiniJson.number uses Character.isDigit (any Unicode digit) and RecordCodec.whole uses "
-            + "Long.parseLong (which also accepts them), so a stored \"memory\":\u0661\u0662 is read as 12 "
+            + "Long.parseLong (which also accepts them), so a stored \"memory\":1\u0662 (after an ASCII first digit) is read as 12 "
             + "instead of being refused as corrupt JSON; likewise MiniJson.string's \\u escape accepts "
             + "non-ASCII hex digits via Character.digit")
     @ParameterizedTest
     @ValueSource(strings = {
-        "{\"total_resources\":{\"memory\":\u0661\u0662}}",
-        "{\"total_resources\":{\"memory\":\uFF11}}",
+        "{\"total_resources\":{\"memory\":1\u0662}}",
+        "{\"total_resources\":{\"memory\":1\uFF11}}",
         "{\"metadata\":{\"k\":\"\\u00\uFF21\uFF21\"}}"
     })
     @DisplayName("numbers and \\u escapes with non-ASCII digits are corrupt JSON")
