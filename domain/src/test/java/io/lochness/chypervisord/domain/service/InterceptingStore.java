@@ -1,0 +1,72 @@
+package io.lochness.chypervisord.domain.service;
+
+import io.lochness.chypervisord.domain.port.out.KeyValueStore;
+import io.lochness.chypervisord.domain.port.out.Snapshot;
+import io.lochness.chypervisord.domain.port.out.Txn;
+import io.lochness.chypervisord.domain.port.out.TxnResult;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A store decorator for registry tests: counts reads and commits, records every transaction
+ * offered, and lets a test replace what a commit does or shrink the transaction limit.
+ */
+final class InterceptingStore implements KeyValueStore {
+
+    /** What a commit does; the default delegates. */
+    @FunctionalInterface
+    interface CommitHook {
+        TxnResult commit(Txn txn, KeyValueStore delegate);
+    }
+
+    final KeyValueStore delegate;
+    final AtomicInteger reads = new AtomicInteger();
+    final AtomicInteger commits = new AtomicInteger();
+    final List<Txn> offered = new CopyOnWriteArrayList<>();
+    volatile CommitHook hook = (txn, d) -> d.commit(txn);
+    volatile int maxTxnOperations = Integer.MAX_VALUE;
+
+    InterceptingStore(KeyValueStore delegate) {
+        this.delegate = delegate;
+    }
+
+    void resetCounts() {
+        reads.set(0);
+        commits.set(0);
+        offered.clear();
+    }
+
+    @Override
+    public String name() {
+        return "intercepting " + delegate.name();
+    }
+
+    @Override
+    public Snapshot read(String prefix) {
+        reads.incrementAndGet();
+        return delegate.read(prefix);
+    }
+
+    @Override
+    public TxnResult commit(Txn txn) {
+        commits.incrementAndGet();
+        offered.add(txn);
+        return hook.commit(txn, delegate);
+    }
+
+    @Override
+    public int maxTxnOperations() {
+        return maxTxnOperations;
+    }
+
+    @Override
+    public void ping() {
+        delegate.ping();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
