@@ -35,12 +35,28 @@ public record Hypervisor(
         return new Hypervisor(id, Map.of(), null, null, null, null, null, null);
     }
 
+    /** Orders strings by code point, which is UTF-8 byte order: the order Go writes map keys in. */
+    public static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+
     /** Metadata is held sorted by key, as Go's encoder writes maps, and unmodifiable. */
     private static Map<String, String> sortedCopy(Map<String, String> metadata) {
         if (metadata == null || metadata.isEmpty()) {
             return Collections.emptySortedMap();
         }
-        TreeMap<String, String> copy = new TreeMap<>();
+        TreeMap<String, String> copy = new TreeMap<>(Hypervisor::compareCodePoints);
         metadata.forEach(
                 (k, v) -> {
                     if (k == null || v == null) {

@@ -80,13 +80,13 @@ public record IpAddress(String value) {
         }
         byte[] out = new byte[16];
         if (gap < 0) {
-            return parseGroups(text, out, 0, 16) == 16 ? out : null;
+            return parseGroups(text, out, 0, 16, true) == 16 ? out : null;
         }
         byte[] head = new byte[16];
         byte[] tail = new byte[16];
-        int h = gap == 0 ? 0 : parseGroups(text.substring(0, gap), head, 0, 16);
+        int h = gap == 0 ? 0 : parseGroups(text.substring(0, gap), head, 0, 16, false);
         String rest = text.substring(gap + 2);
-        int t = rest.isEmpty() ? 0 : parseGroups(rest, tail, 0, 16);
+        int t = rest.isEmpty() ? 0 : parseGroups(rest, tail, 0, 16, true);
         if (h < 0 || t < 0 || h + t > 14) {
             return null;
         }
@@ -95,13 +95,16 @@ public record IpAddress(String value) {
         return out;
     }
 
-    /** Parses colon-separated groups (the last may be a dotted quad); returns bytes read or -1. */
-    private static int parseGroups(String text, byte[] out, int offset, int limit) {
+    /**
+     * Parses colon-separated groups; the last may be a dotted quad when {@code v4Tail} (only the
+     * address's final 32 bits may be written so). Returns the bytes read, or -1.
+     */
+    private static int parseGroups(String text, byte[] out, int offset, int limit, boolean v4Tail) {
         String[] groups = text.split(":", -1);
         int n = offset;
         for (int i = 0; i < groups.length; i++) {
             String g = groups[i];
-            if (i == groups.length - 1 && g.indexOf('.') >= 0) {
+            if (v4Tail && i == groups.length - 1 && g.indexOf('.') >= 0) {
                 if (n + 4 > limit || !parseV4Into(g, out, n)) {
                     return -1;
                 }
@@ -113,7 +116,7 @@ public record IpAddress(String value) {
             }
             int v = 0;
             for (int j = 0; j < g.length(); j++) {
-                int d = Character.digit(g.charAt(j), 16);
+                int d = Hex.digit(g.charAt(j));
                 if (d < 0) {
                     return -1;
                 }

@@ -61,7 +61,7 @@ public record MacAddress(String value) {
                 return null;
             }
             for (int i = 0; i < g.length(); i++) {
-                if (Character.digit(g.charAt(i), 16) < 0) {
+                if (Hex.digit(g.charAt(i)) < 0) {
                     return null;
                 }
             }

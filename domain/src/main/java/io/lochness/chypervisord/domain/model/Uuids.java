@@ -23,7 +23,7 @@ final class Uuids {
         for (int i = 0; i < 36; i++) {
             char c = text.charAt(i);
             boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
-            if (dash ? c != '-' : Character.digit(c, 16) < 0) {
+            if (dash ? c != '-' : Hex.digit(c) < 0) {
                 return false;
             }
         }

@@ -114,7 +114,9 @@ public final class HypervisorRegistry implements HypervisorService {
             if (result.committed()) {
                 return a.result().apply(result.revision());
             }
-            conflicts.retried(operation);
+            if (n + 1 < MAX_ATTEMPTS) {
+                conflicts.retried(operation);
+            }
         }
         throw new ConflictException(
                 operation + " lost the race to concurrent writers " + MAX_ATTEMPTS + " times in a row; try again");

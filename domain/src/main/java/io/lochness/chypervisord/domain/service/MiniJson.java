@@ -148,7 +148,7 @@ final class MiniJson {
             i++;
         }
         int digits = i;
-        while (i < s.length() && Character.isDigit(s.charAt(i))) {
+        while (i < s.length() && isDigit(s.charAt(i))) {
             i++;
         }
         if (i == digits || (s.charAt(digits) == '0' && i - digits > 1)) {
@@ -157,7 +157,7 @@ final class MiniJson {
         if (i < s.length() && s.charAt(i) == '.') {
             i++;
             int frac = i;
-            while (i < s.length() && Character.isDigit(s.charAt(i))) {
+            while (i < s.length() && isDigit(s.charAt(i))) {
                 i++;
             }
             if (i == frac) {
@@ -170,7 +170,7 @@ final class MiniJson {
                 i++;
             }
             int exp = i;
-            while (i < s.length() && Character.isDigit(s.charAt(i))) {
+            while (i < s.length() && isDigit(s.charAt(i))) {
                 i++;
             }
             if (i == exp) {
@@ -222,7 +222,7 @@ final class MiniJson {
                     }
                     int cp = 0;
                     for (int k = 0; k < 4; k++) {
-                        int d = Character.digit(s.charAt(i + k), 16);
+                        int d = hexDigit(s.charAt(i + k));
                         if (d < 0) {
                             throw error("bad unicode escape");
                         }
@@ -237,7 +237,22 @@ final class MiniJson {
         }
     }
 
-    /** Appends {@code value} as a JSON string. */
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static int hexDigit(char c) {
+        if (isDigit(c)) {
+            return c - '0';
+        }
+        char l = (char) (c | 0x20);
+        return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
+    }
+
+    /**
+     * Appends {@code value} as a JSON string, escaped as Go's {@code json.Marshal} escapes it
+     * (including {@code <}, {@code >} and {@code &}), so records read the same to every daemon.
+     */
     static void writeString(StringBuilder out, String value) {
         out.append('"');
         for (int k = 0; k < value.length(); k++) {
@@ -249,7 +264,7 @@ final class MiniJson {
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+                    if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);

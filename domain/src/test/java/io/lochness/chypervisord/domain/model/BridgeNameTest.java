@@ -27,4 +27,13 @@ class BridgeNameTest {
     void rejectsBadNames(String text) {
         assertThatThrownBy(() -> new BridgeName(text)).isInstanceOf(InvalidInputException.class);
     }
+
+    @org.junit.jupiter.api.Test
+    @DisplayName("a bridge name is limited to 15 bytes of UTF-8, as the kernel counts IFNAMSIZ")
+    void bridgeNameLimitIsInBytes() {
+        assertThat(new BridgeName("\u00fc".repeat(7)).value()).hasSize(7);
+        assertThatThrownBy(() -> new BridgeName("\u00fc".repeat(8)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("bytes");
+    }
 }

@@ -47,7 +47,6 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
@@ -595,9 +594,6 @@ class HypervisorRegistryTest {
         assertThat(everything()).isEqualTo(before);
     }
 
-    @Disabled("BUG: HypervisorRegistry.retrying calls conflicts.retried(operation) after every lost race, "
-            + "including the last one after which it gives up, so the listener (\"told of each lost race "
-            + "that is retried\") counts MAX_ATTEMPTS retries where only MAX_ATTEMPTS - 1 happened")
     @Test
     @DisplayName("the conflict listener is told only of lost races that are actually retried")
     void conflictListenerCountsOnlyRetries() {
