@@ -14,6 +14,7 @@ public final class FailingKeyValueStore implements KeyValueStore {
     private final KeyValueStore delegate;
     private volatile boolean failReads;
     private volatile boolean failCommits;
+    private volatile RuntimeException unexpected;
 
     public FailingKeyValueStore(KeyValueStore delegate) {
         this.delegate = delegate;
@@ -27,9 +28,15 @@ public final class FailingKeyValueStore implements KeyValueStore {
         failCommits = fail;
     }
 
+    /** Makes every read and commit throw {@code failure}: a store adapter's own bug, not an outage. */
+    public void failUnexpectedly(RuntimeException failure) {
+        unexpected = failure;
+    }
+
     public void heal() {
         failReads = false;
         failCommits = false;
+        unexpected = null;
     }
 
     @Override
@@ -39,6 +46,7 @@ public final class FailingKeyValueStore implements KeyValueStore {
 
     @Override
     public Snapshot read(String prefix) {
+        throwUnexpected();
         if (failReads) {
             throw new StoreUnavailableException("the " + delegate.name() + " store did not answer in time");
         }
@@ -47,10 +55,18 @@ public final class FailingKeyValueStore implements KeyValueStore {
 
     @Override
     public TxnResult commit(Txn txn) {
+        throwUnexpected();
         if (failCommits) {
             throw new StoreUnavailableException("the " + delegate.name() + " store did not answer in time");
         }
         return delegate.commit(txn);
+    }
+
+    private void throwUnexpected() {
+        RuntimeException failure = unexpected;
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     @Override

@@ -903,6 +903,8 @@ public abstract class HttpApiContract {
         body.put("with space", "3");
         body.put("ü-ß.☃", "4");
         body.put("...", "5");
+        body.put("a?b%2Fc#d&e=f+g", "6");
+        body.put("-", "value with / slash and \"quotes\"");
         Resp r = send("PATCH", "/hypervisors/" + id + "/config", json(body));
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
         assertThat(r.json()).isEqualTo(MAPPER.valueToTree(body));
@@ -1170,7 +1172,7 @@ public abstract class HttpApiContract {
 
     static Stream<Arguments> badBodies() {
         List<String> bodies = List.of("", " ", " \n\t\r\n ", "{", "{\"ip\":}", "not json", "{'ip':'10.0.0.1'}",
-                "[]", "[{\"ip\":\"10.0.0.1\"}]", "\"string\"", "42", "true", "null", "{} {}", "{\"a\":\"1\"} x",
+                "[]", "[{\"ip\":\"10.0.0.1\"}]", "\"string\"", "42", "true", "null", "{\"a\":\"1\"} x",
                 "{\"ip\":\"10.0.0.1\",\"ip\":\"10.0.0.2\"}");
         List<Arguments> out = new ArrayList<>();
         for (String b : bodies) {
@@ -1192,6 +1194,110 @@ public abstract class HttpApiContract {
         assertError(send(method, path, body), 400);
         assertThat(fetch(id)).isEqualTo(before);
         assertThat(storedUnder(id)).isEqualTo(stored);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{} {}", "{\"ip\":\"10.0.0.1\"}{\"ip\":\"10.0.0.2\"}", "{\"a\":\"b\"} []"})
+    void givenTrailingJsonValue_write_returns400AndChangesNothing(String body) {
+        String id = newId();
+        JsonNode before = create(id);
+        for (String path : List.of("/hypervisors/" + id, "/hypervisors/" + id + "/config",
+                "/hypervisors/" + id + "/subnets")) {
+            Resp r = send("PATCH", path, body);
+            assertThat(r.status()).as(r.toString()).isEqualTo(400);
+            assertThat(r.json().get("code").asInt()).isEqualTo(400);
+        }
+        assertThat(fetch(id)).isEqualTo(before);
+        assertThat(storedUnder(id)).containsOnlyKeys(prefix(id) + "metadata");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{} {}", "{", "[", "{\"a\":NaN}", "{\"a\":\"b\"} []"})
+    @org.junit.jupiter.api.Disabled("BUG: RequestBodies.object (RequestBodies.java:59) puts Jackson's original message in the"
+            + " 400 body, which names Java classes and Jackson switches: \"{} {}\" gives \"... (bound as"
+            + " `com.fasterxml.jackson.databind.JsonNode`): not allowed as per"
+            + " `DeserializationFeature.FAIL_ON_TRAILING_TOKENS`\", \"{\" gives \"[Source: REDACTED"
+            + " (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)...\", NaN gives \"enable"
+            + " `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow\"")
+    void givenMalformedJson_write_messageDoesNotExposeParserInternals(String body) {
+        Resp r = send("POST", "/hypervisors", body);
+        assertError(r, 400);
+        assertThat(r.json().get("message").textValue())
+                .doesNotContain("com.fasterxml")
+                .doesNotContain("Feature")
+                .doesNotContain("REDACTED")
+                .doesNotContain("`");
+    }
+
+    @Test
+    @DisplayName("Strings that are not valid Unicode (lone surrogates) are refused with 400 or read back exactly")
+    void givenLoneSurrogateInStrings_writes_refuseOrRoundTripExactly() {
+        String id = newId();
+        create(id);
+        Resp meta = send("PATCH", "/hypervisors/" + id, "{\"metadata\":{\"k\":\"a\\ud800b\",\"\\udc00\":\"v\"}}");
+        if (meta.status() == 200) {
+            assertThat(fetch(id).get("metadata")).isEqualTo(meta.json().get("metadata"));
+            assertThat(get("/hypervisors/" + id).body()).isEqualTo(meta.body());
+        } else {
+            assertError(meta, 400);
+        }
+        Resp config = send("PATCH", "/hypervisors/" + id + "/config", "{\"k\":\"a\\ud800b\"}");
+        if (config.status() == 200) {
+            assertThat(get("/hypervisors/" + id + "/config").json()).isEqualTo(config.json());
+        } else {
+            assertError(config, 400);
+        }
+        assertError(send("PATCH", "/hypervisors/" + id + "/config", "{\"a\\ud800\":\"v\"}"), 400);
+    }
+
+    /** Sends raw bytes over a socket (for requests the JDK client refuses to build). */
+    protected Resp rawRequest(String request) {
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int headerEnd = response.indexOf("\r\n\r\n");
+            String head = headerEnd < 0 ? response : response.substring(0, headerEnd);
+            String body = headerEnd < 0 ? "" : response.substring(headerEnd + 4);
+            String[] lines = head.split("\r\n");
+            int status = Integer.parseInt(lines[0].split(" ")[1]);
+            Map<String, List<String>> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                if (colon > 0) {
+                    headers.computeIfAbsent(lines[i].substring(0, colon).trim(), k -> new ArrayList<>())
+                            .add(lines[i].substring(colon + 1).trim());
+                }
+            }
+            String shown = request.length() > 120 ? request.substring(0, 120) + "..." : request;
+            return new Resp(shown.replace("\r\n", " | "), status, HttpHeaders.of(headers, (a, b) -> true), body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    @DisplayName("Requests refused before routing (bad escapes, unknown Content-Encoding, huge headers or URIs) also"
+            + " get the JSON error body")
+    @org.junit.jupiter.api.Disabled("BUG: errors Helidon answers before routing (malformed percent-escape in the path,"
+            + " an unsupported Content-Encoding, a header section over the limit, an over-long URI, conflicting"
+            + " Content-Length and Transfer-Encoding) get 400/414 with an EMPTY body, not {\"message\",\"code\"}:"
+            + " HypervisorHttpService only registers routing error handlers; no DirectHandlers are configured")
+    void givenRequestRefusedBeforeRouting_response_isJsonError() {
+        String host = "Host: 127.0.0.1\r\nConnection: close\r\n";
+        List<Resp> responses = List.of(
+                rawRequest("GET /hypervisors/%zz HTTP/1.1\r\n" + host + "\r\n"),
+                rawRequest("GET /hypervisors?a=%zz HTTP/1.1\r\n" + host + "\r\n"),
+                rawRequest("POST /hypervisors HTTP/1.1\r\n" + host + "Content-Encoding: br\r\nContent-Length: 2\r\n\r\n{}"),
+                rawRequest("GET /hypervisors HTTP/1.1\r\n" + host + "X-Big: " + "a".repeat(20_000) + "\r\n\r\n"),
+                rawRequest("GET /hypervisors/" + "a".repeat(10_000) + " HTTP/1.1\r\n" + host + "\r\n"),
+                rawRequest("POST /hypervisors HTTP/1.1\r\n" + host
+                        + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"));
+        for (Resp r : responses) {
+            assertThat(r.status()).as(r.toString()).isBetween(400, 499);
+            assertError(r, r.status());
+        }
     }
 
     @Test
@@ -1351,6 +1457,22 @@ public abstract class HttpApiContract {
         send("PATCH", "/hypervisors/" + id, "{\"ip\":\"10.8.8.8\"}");
         assertError(send("PATCH", "/hypervisors/" + id + "/config", "{\"a\":\"1\"}", "If-Match", stale), 412);
         assertThat(get("/hypervisors/" + id + "/config").json()).isEqualTo(tree("{}"));
+    }
+
+    @Test
+    void givenStaleEtag_subnetsPatchAndDelete_return412AndChangeNothing() {
+        String id = newId();
+        String stale = send("POST", "/hypervisors", seedRecord(id)).header("ETag");
+        String subnet = newId();
+        send("PATCH", "/hypervisors/" + id + "/subnets", json(Map.of(subnet, "br0")));
+        send("PATCH", "/hypervisors/" + id, "{\"ip\":\"10.8.8.8\"}");
+        assertError(send("PATCH", "/hypervisors/" + id + "/subnets", json(Map.of(newId(), "br1")), "If-Match", stale),
+                412);
+        assertError(send("DELETE", "/hypervisors/" + id + "/subnets/" + subnet, null, "If-Match", stale), 412);
+        assertThat(get("/hypervisors/" + id + "/subnets").json()).isEqualTo(MAPPER.valueToTree(Map.of(subnet, "br0")));
+        String current = get("/hypervisors/" + id).header("ETag");
+        Resp ok = send("DELETE", "/hypervisors/" + id + "/subnets/" + subnet, null, "If-Match", current);
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
     }
 
     @Test
@@ -1524,6 +1646,37 @@ public abstract class HttpApiContract {
         assertThat(get("/hypervisors/" + id + "/config").json()).isEqualTo(tree("{}"));
         assertThat(get("/hypervisors/" + id + "/subnets").json()).isEqualTo(tree("{}"));
         assertThat(get("/hypervisors/" + id + "/guests").json()).isEqualTo(tree("[]"));
+    }
+
+    @Test
+    void givenRecordWithUpperCaseIdFieldFromAnotherDaemon_get_servesLowercaseId() {
+        String id = newId();
+        rawPut(prefix(id) + "metadata", "{\"id\":\"" + id.toUpperCase(Locale.ROOT) + "\",\"ip\":\"10.1.2.3\"}");
+        JsonNode got = fetch(id);
+        assertThat(got.get("id").textValue()).isEqualTo(id);
+        assertThat(got.get("ip").textValue()).isEqualTo("10.1.2.3");
+    }
+
+    @Test
+    void givenKeysOfOtherDaemonsUnderHypervisors_list_ignoresWhatIsNotARecord() {
+        String id = newId();
+        create(id);
+        String stray = "lochness/hypervisors/not-a-uuid-" + id + "/metadata";
+        String nested = prefix(id) + "guests/" + newId() + "/metadata";
+        rawPut(stray, "{\"something\":\"else\"}");
+        rawPut(nested, "{\"not\":\"a hypervisor\"}");
+        try {
+            Resp r = get("/hypervisors");
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            List<String> ids = r.json().findValuesAsText("id");
+            assertThat(ids).contains(id).noneMatch(i -> i.startsWith("not-a-uuid"));
+            for (JsonNode h : r.json()) {
+                assertRecordShape(h);
+            }
+        } finally {
+            rawDelete(stray);
+            rawDelete(nested);
+        }
     }
 
     @Test
