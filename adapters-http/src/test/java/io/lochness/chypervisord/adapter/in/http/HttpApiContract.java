@@ -1360,6 +1360,21 @@ public abstract class HttpApiContract {
         assertThat(List.of(r.header("Allow").split("\\s*,\\s*"))).containsExactlyInAnyOrderElementsOf(allowed);
     }
 
+    @Test
+    @org.junit.jupiter.api.Disabled("BUG: HEAD on a GET resource answers 405 (Allow: GET, PATCH, DELETE) although RFC 9110"
+            + " 9.1 requires general-purpose servers to support HEAD wherever GET is: HypervisorHttpService.routing"
+            + " registers only get() for the GET endpoints and any() catches HEAD")
+    void givenGetResource_head_answersLikeGetWithoutBody() {
+        String id = newId();
+        create(id);
+        for (String path : List.of("/hypervisors", "/hypervisors/" + id, "/hypervisors/" + id + "/config",
+                "/hypervisors/" + id + "/subnets", "/hypervisors/" + id + "/guests")) {
+            Resp r = send("HEAD", path, null);
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            assertThat(r.body()).isEmpty();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/", "/nope", "/hypervisor", "/hypervisors/{id}/nope", "/hypervisors/{id}/config/x",
         "/hypervisors/{id}/guests/x", "/hypervisors/{id}/subnets/{s}/x"})
@@ -1572,6 +1587,66 @@ public abstract class HttpApiContract {
         assertThat(failures).isEmpty();
         JsonNode config = get("/hypervisors/" + id + "/config").json();
         assertThat(config.size()).isEqualTo(2 * rounds);
+    }
+
+    @Test
+    @DisplayName("Two clients POSTing the same id at once: exactly one gets 201, the other 409")
+    void concurrentPostsOfTheSameIdCreateOnce() throws Exception {
+        for (int round = 0; round < 10; round++) {
+            String id = newId();
+            List<Integer> statuses = new CopyOnWriteArrayList<>();
+            CountDownLatch start = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (String ip : List.of("10.0.1.1", "10.0.1.2")) {
+                threads.add(new Thread(() -> {
+                    await(start);
+                    statuses.add(send("POST", "/hypervisors", json(Map.of("id", id, "ip", ip))).status());
+                }));
+            }
+            threads.forEach(Thread::start);
+            start.countDown();
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(statuses).containsExactlyInAnyOrder(201, 409);
+        }
+    }
+
+    @Test
+    @DisplayName("Config and subnet PATCHes racing a DELETE never leave orphan keys behind")
+    void writesRacingDeleteLeaveNoOrphans() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            String id = newId();
+            create(id);
+            List<String> unexpected = new CopyOnWriteArrayList<>();
+            CountDownLatch start = new CountDownLatch(1);
+            Thread writer = new Thread(() -> {
+                await(start);
+                for (int i = 0; i < 10; i++) {
+                    Resp c = send("PATCH", "/hypervisors/" + id + "/config", "{\"k" + i + "\":\"v\"}");
+                    Resp s = send("PATCH", "/hypervisors/" + id + "/subnets", json(Map.of(newId(), "br0")));
+                    for (Resp r : List.of(c, s)) {
+                        if (r.status() != 200 && r.status() != 404) {
+                            unexpected.add(r.toString());
+                        }
+                    }
+                }
+            });
+            Thread deleter = new Thread(() -> {
+                await(start);
+                Resp d = send("DELETE", "/hypervisors/" + id, null);
+                if (d.status() != 200) {
+                    unexpected.add(d.toString());
+                }
+            });
+            writer.start();
+            deleter.start();
+            start.countDown();
+            writer.join();
+            deleter.join();
+            assertThat(unexpected).isEmpty();
+            assertThat(storedUnder(id)).isEmpty();
+        }
     }
 
     private static void await(CountDownLatch latch) {
