@@ -1,0 +1,89 @@
+package io.lochness.chypervisord.adapter.in.http;
+
+import io.lochness.chypervisord.domain.model.StoreUnavailableException;
+import io.lochness.chypervisord.domain.port.out.KeyValueStore;
+import io.lochness.chypervisord.domain.port.out.Snapshot;
+import io.lochness.chypervisord.domain.port.out.Txn;
+import io.lochness.chypervisord.domain.port.out.TxnResult;
+
+/**
+ * A store decorator whose reads and commits fail with {@link StoreUnavailableException} on demand,
+ * as a store that is down or past its deadline does.
+ */
+public final class FailingKeyValueStore implements KeyValueStore {
+    private final KeyValueStore delegate;
+    private volatile boolean failReads;
+    private volatile boolean failCommits;
+    private volatile RuntimeException unexpected;
+
+    public FailingKeyValueStore(KeyValueStore delegate) {
+        this.delegate = delegate;
+    }
+
+    public void failReads(boolean fail) {
+        failReads = fail;
+    }
+
+    public void failCommits(boolean fail) {
+        failCommits = fail;
+    }
+
+    /** Makes every read and commit throw {@code failure}: a store adapter's own bug, not an outage. */
+    public void failUnexpectedly(RuntimeException failure) {
+        unexpected = failure;
+    }
+
+    public void heal() {
+        failReads = false;
+        failCommits = false;
+        unexpected = null;
+    }
+
+    @Override
+    public String name() {
+        return delegate.name();
+    }
+
+    @Override
+    public Snapshot read(String prefix) {
+        throwUnexpected();
+        if (failReads) {
+            throw new StoreUnavailableException("the " + delegate.name() + " store did not answer in time");
+        }
+        return delegate.read(prefix);
+    }
+
+    @Override
+    public TxnResult commit(Txn txn) {
+        throwUnexpected();
+        if (failCommits) {
+            throw new StoreUnavailableException("the " + delegate.name() + " store did not answer in time");
+        }
+        return delegate.commit(txn);
+    }
+
+    private void throwUnexpected() {
+        RuntimeException failure = unexpected;
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public int maxTxnOperations() {
+        return delegate.maxTxnOperations();
+    }
+
+    @Override
+    public void ping() {
+        if (failReads) {
+            throw new StoreUnavailableException("the " + delegate.name() + " store is down");
+        }
+        delegate.ping();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
