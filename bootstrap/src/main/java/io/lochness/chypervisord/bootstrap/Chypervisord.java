@@ -5,6 +5,7 @@ import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -44,7 +45,7 @@ public final class Chypervisord implements AutoCloseable {
 
     /** Starts listening; returns once the server accepts connections. */
     public synchronized Chypervisord start() {
-        server = WebServer.builder()
+        WebServerConfig.Builder builder = WebServer.builder()
                 .port(settings.port())
                 .shutdownHook(false)
                 .shutdownGracePeriod(GRACE)
@@ -57,12 +58,10 @@ public final class Chypervisord implements AutoCloseable {
                                         HealthCheckType.LIVENESS, "chypervisord")
                                 .build())
                         .addObserver(MetricsObserver.create())
-                        .build())
-                .routing(routing -> {
-                    routing.addFilter(new RequestObserver(registry));
-                    routing.register("/openapi", new OpenApiService());
-                    HypervisorHttpService.routing(routing, service, mapper);
-                })
+                        .build());
+        server = HypervisorHttpService.configure(builder, service, mapper, routing -> routing
+                        .addFilter(new RequestObserver(registry))
+                        .register("/openapi", new OpenApiService()))
                 .build()
                 .start();
         LOG.log(System.Logger.Level.INFO, "chypervisord listening on port " + server.port()

@@ -12,6 +12,7 @@ import io.lochness.chypervisord.domain.model.HypervisorPatch;
 import io.lochness.chypervisord.domain.model.InvalidInputException;
 import io.lochness.chypervisord.domain.model.Precondition;
 import io.lochness.chypervisord.domain.model.PreconditionFailedException;
+import io.lochness.chypervisord.domain.model.StoredDataInvalidException;
 import io.lochness.chypervisord.domain.model.SubnetId;
 import io.lochness.chypervisord.domain.model.SubnetNotFoundException;
 import io.lochness.chypervisord.domain.model.Versioned;
@@ -41,6 +42,7 @@ import java.util.function.Supplier;
  */
 public final class HypervisorRegistry implements HypervisorService {
     static final int MAX_ATTEMPTS = 16;
+    private static final System.Logger LOG = System.getLogger(HypervisorRegistry.class.getName());
 
     private final KeyValueStore store;
     private final ConflictListener conflicts;
@@ -137,7 +139,13 @@ public final class HypervisorRegistry implements HypervisorService {
                 } catch (InvalidInputException e) {
                     continue; // not a hypervisor this service can address; other daemons' business
                 }
-                out.add(RecordCodec.decode(kv.key(), hid, kv.value()));
+                try {
+                    out.add(RecordCodec.decode(kv.key(), hid, kv.value()));
+                } catch (StoredDataInvalidException e) {
+                    // One record another writer corrupted must not take the whole list down for
+                    // every placer; it is left out and named in the log (GET of it answers 500).
+                    LOG.log(System.Logger.Level.WARNING, "listing without it: " + e.getMessage());
+                }
             }
         }
         out.sort((a, b) -> a.id().compareTo(b.id()));

@@ -2,11 +2,15 @@ package io.lochness.chypervisord.adapter.in.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpException;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.lochness.chypervisord.domain.model.ChypervisordException;
 import io.lochness.chypervisord.domain.model.ConflictException;
@@ -54,34 +58,70 @@ public final class ErrorMapping {
             if (e instanceof StoreUnavailableException) {
                 res.header(HeaderNames.RETRY_AFTER, "1");
             }
-            sendError(res, mapper, status, e.getMessage());
+            sendError(req, res, mapper, status, e.getMessage());
         });
         routing.error(PayloadTooLargeException.class,
-                (req, res, e) -> sendError(res, mapper, Status.REQUEST_ENTITY_TOO_LARGE_413, e.getMessage()));
+                (req, res, e) -> sendError(req, res, mapper, Status.REQUEST_ENTITY_TOO_LARGE_413, e.getMessage()));
         routing.error(MethodNotAllowedException.class,
-                (req, res, e) -> sendError(res, mapper, Status.METHOD_NOT_ALLOWED_405, e.getMessage()));
+                (req, res, e) -> sendError(req, res, mapper, Status.METHOD_NOT_ALLOWED_405, e.getMessage()));
         routing.error(HttpException.class,
-                (req, res, e) -> sendError(res, mapper, e.status(), e.getMessage()));
+                (req, res, e) -> sendError(req, res, mapper, e.status(), e.getMessage()));
         routing.error(Exception.class, (req, res, e) -> {
             LOG.log(System.Logger.Level.ERROR, "unexpected failure on " + req.prologue().method().text() + " "
-                    + req.path().path(), e);
-            sendError(res, mapper, Status.INTERNAL_SERVER_ERROR_500, "internal error: " + e.getClass().getSimpleName());
+                    + req.path().absolute().path(), e);
+            sendError(req, res, mapper, Status.INTERNAL_SERVER_ERROR_500, "internal error; the server log has the details");
         });
     }
 
-    static void sendError(ServerResponse res, ObjectMapper mapper, Status status, String message) {
+    /**
+     * JSON error bodies for what Helidon refuses before routing (a malformed URI escape, an
+     * unknown Content-Encoding, headers or URI over the limit, a bad framing): the same {@code
+     * {"message","code"}} as every other error.
+     */
+    public static DirectHandlers directHandlers(ObjectMapper mapper) {
+        DirectHandler json = (request, type, status, headers, message) -> {
+            String text = message == null || message.isBlank() ? status.reasonPhrase() : message;
+            byte[] body;
+            try {
+                body = mapper.writeValueAsBytes(new ErrorJson(status.reasonPhrase().equals(text) ? text
+                        : status.reasonPhrase() + ": " + text, status.code()));
+            } catch (JsonProcessingException e) {
+                body = ("{\"message\":\"error\",\"code\":" + status.code() + "}").getBytes(StandardCharsets.UTF_8);
+            }
+            return DirectHandler.TransportResponse.builder()
+                    .status(status)
+                    .headers(headers)
+                    .header(HeaderValues.CONTENT_TYPE_JSON)
+                    .entity(body)
+                    .build();
+        };
+        DirectHandlers.Builder builder = DirectHandlers.builder();
+        for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
+            builder.addHandler(type, json);
+        }
+        return builder.build();
+    }
+
+    static void sendError(ServerRequest req, ServerResponse res, ObjectMapper mapper, Status status, String message) {
         byte[] bytes;
         try {
             bytes = mapper.writeValueAsBytes(new ErrorJson(message, status.code()));
         } catch (JsonProcessingException e) {
             bytes = ("{\"message\":\"error\",\"code\":" + status.code() + "}").getBytes(StandardCharsets.UTF_8);
         }
-        sendJson(res, status, bytes);
+        sendJson(req, res, status, bytes);
     }
 
-    static void sendJson(ServerResponse res, Status status, byte[] body) {
+    /** Sends a JSON body; a HEAD request gets the same headers and no body. */
+    static void sendJson(ServerRequest req, ServerResponse res, Status status, byte[] body) {
         res.status(status);
         res.header(HeaderValues.CONTENT_TYPE_JSON);
-        res.send(body);
+        if (req.prologue().method() == Method.HEAD) {
+            // Helidon would send the entity on HEAD too, which breaks the connection's framing.
+            res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length));
+            res.send();
+        } else {
+            res.send(body);
+        }
     }
 }

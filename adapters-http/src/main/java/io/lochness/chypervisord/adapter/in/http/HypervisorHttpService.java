@@ -16,7 +16,9 @@ import io.lochness.chypervisord.domain.model.SubnetId;
 import io.lochness.chypervisord.domain.model.Versioned;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
 import java.io.UncheckedIOException;
+import io.helidon.webserver.WebServerConfig;
 import java.util.HashSet;
+import java.util.function.Consumer;
 import java.util.List;
 import java.util.Set;
 
@@ -50,84 +52,103 @@ public final class HypervisorHttpService implements HttpService {
         return routing.register(ROOT, new HypervisorHttpService(service, mapper));
     }
 
+    /**
+     * Configures a server for the API: the JSON error bodies for requests refused before routing,
+     * and the routing ({@link #routing(HttpRouting.Builder, HypervisorService, ObjectMapper)}) after
+     * whatever {@code more} adds first (filters, other services).
+     */
+    public static WebServerConfig.Builder configure(WebServerConfig.Builder server, HypervisorService service,
+            ObjectMapper mapper, Consumer<HttpRouting.Builder> more) {
+        return server.directHandlers(ErrorMapping.directHandlers(mapper))
+                .routing(routing -> {
+                    more.accept(routing);
+                    routing(routing, service, mapper);
+                });
+    }
+
     @Override
     public void routing(HttpRules rules) {
         rules.get("/", this::list)
+                .head("/", this::list)
                 .post("/", this::create)
-                .any("/", notAllowed("GET, POST"))
+                .any("/", notAllowed("GET, HEAD, POST"))
                 .get("/{id}", this::get)
+                .head("/{id}", this::get)
                 .patch("/{id}", this::update)
                 .delete("/{id}", this::delete)
-                .any("/{id}", notAllowed("GET, PATCH, DELETE"))
+                .any("/{id}", notAllowed("GET, HEAD, PATCH, DELETE"))
                 .get("/{id}/config", this::config)
+                .head("/{id}/config", this::config)
                 .patch("/{id}/config", this::updateConfig)
-                .any("/{id}/config", notAllowed("GET, PATCH"))
+                .any("/{id}/config", notAllowed("GET, HEAD, PATCH"))
                 .get("/{id}/subnets", this::subnets)
+                .head("/{id}/subnets", this::subnets)
                 .patch("/{id}/subnets", this::addSubnets)
-                .any("/{id}/subnets", notAllowed("GET, PATCH"))
+                .any("/{id}/subnets", notAllowed("GET, HEAD, PATCH"))
                 .delete("/{id}/subnets/{subnetId}", this::removeSubnet)
                 .any("/{id}/subnets/{subnetId}", notAllowed("DELETE"))
                 .get("/{id}/guests", this::guests)
-                .any("/{id}/guests", notAllowed("GET"));
+                .head("/{id}/guests", this::guests)
+                .any("/{id}/guests", notAllowed("GET, HEAD"));
     }
 
     private void list(ServerRequest req, ServerResponse res) {
         List<HypervisorJson> out = service.list().stream().map(HypervisorJson::from).toList();
-        send(res, Status.OK_200, out);
+        send(req, res, Status.OK_200, out);
     }
 
     private void create(ServerRequest req, ServerResponse res) {
         Versioned<Hypervisor> created = service.create(bodies.hypervisor(bodies.object(req.content().inputStream())));
         res.header(HeaderNames.LOCATION, ROOT + "/" + created.value().id());
-        sendRecord(res, Status.CREATED_201, created);
+        sendRecord(req, res, Status.CREATED_201, created);
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        sendRecord(res, Status.OK_200, service.get(id(req)));
+        sendRecord(req, res, Status.OK_200, service.get(id(req)));
     }
 
     private void update(ServerRequest req, ServerResponse res) {
         HypervisorId id = id(req);
         Precondition precondition = precondition(req);
         var patch = bodies.hypervisor(bodies.object(req.content().inputStream()));
-        sendRecord(res, Status.OK_200, service.update(id, patch, precondition));
+        sendRecord(req, res, Status.OK_200, service.update(id, patch, precondition));
     }
 
     private void delete(ServerRequest req, ServerResponse res) {
         HypervisorId id = id(req);
-        send(res, Status.OK_200, HypervisorJson.from(service.delete(id, precondition(req))));
+        send(req, res, Status.OK_200, HypervisorJson.from(service.delete(id, precondition(req))));
     }
 
     private void config(ServerRequest req, ServerResponse res) {
-        send(res, Status.OK_200, service.config(id(req)));
+        send(req, res, Status.OK_200, service.config(id(req)));
     }
 
     private void updateConfig(ServerRequest req, ServerResponse res) {
         HypervisorId id = id(req);
         Precondition precondition = precondition(req);
         var changes = bodies.config(bodies.object(req.content().inputStream()));
-        send(res, Status.OK_200, service.updateConfig(id, changes, precondition));
+        send(req, res, Status.OK_200, service.updateConfig(id, changes, precondition));
     }
 
     private void subnets(ServerRequest req, ServerResponse res) {
-        send(res, Status.OK_200, service.subnets(id(req)));
+        send(req, res, Status.OK_200, service.subnets(id(req)));
     }
 
     private void addSubnets(ServerRequest req, ServerResponse res) {
         HypervisorId id = id(req);
         Precondition precondition = precondition(req);
         var subnets = bodies.subnets(bodies.object(req.content().inputStream()));
-        send(res, Status.OK_200, service.addSubnets(id, subnets, precondition));
+        send(req, res, Status.OK_200, service.addSubnets(id, subnets, precondition));
     }
 
     private void removeSubnet(ServerRequest req, ServerResponse res) {
         HypervisorId id = id(req);
         SubnetId subnet = new SubnetId(req.path().pathParameters().get("subnetId"));
-        send(res, Status.OK_200, service.removeSubnet(id, subnet, precondition(req)));
+        send(req, res, Status.OK_200, service.removeSubnet(id, subnet, precondition(req)));
     }
 
     private void guests(ServerRequest req, ServerResponse res) {
-        send(res, Status.OK_200, service.guests(id(req)));
+        send(req, res, Status.OK_200, service.guests(id(req)));
     }
 
     private static HypervisorId id(ServerRequest req) {
@@ -159,19 +180,19 @@ public final class HypervisorHttpService implements HttpService {
         return Precondition.oneOf(revisions);
     }
 
-    private void sendRecord(ServerResponse res, Status status, Versioned<Hypervisor> record) {
+    private void sendRecord(ServerRequest req, ServerResponse res, Status status, Versioned<Hypervisor> record) {
         res.header(HeaderNames.ETAG, ETags.format(record.revision()));
-        send(res, status, HypervisorJson.from(record.value()));
+        send(req, res, status, HypervisorJson.from(record.value()));
     }
 
-    private void send(ServerResponse res, Status status, Object body) {
+    private void send(ServerRequest req, ServerResponse res, Status status, Object body) {
         byte[] bytes;
         try {
             bytes = mapper.writeValueAsBytes(body);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
-        ErrorMapping.sendJson(res, status, bytes);
+        ErrorMapping.sendJson(req, res, status, bytes);
     }
 
     private static io.helidon.webserver.http.Handler notAllowed(String allow) {

@@ -56,7 +56,7 @@ final class RequestBodies {
         try {
             node = mapper.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw new InvalidInputException("request body is not valid JSON: " + e.getOriginalMessage());
+            throw new InvalidInputException("request body is not valid JSON: " + describe(e));
         } catch (IOException e) {
             throw new InvalidInputException("could not read the request body: " + e.getMessage());
         }
@@ -65,6 +65,29 @@ final class RequestBodies {
                     "request body must be a JSON object, got " + (node == null ? "nothing" : describe(node)));
         }
         return node;
+    }
+
+    /**
+     * What is wrong with a body, in the client's terms: Jackson's own messages name Java classes
+     * and parser switches, so only the kind of error and its line and column are passed on.
+     */
+    static String describe(JsonProcessingException e) {
+        String what;
+        if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException) {
+            what = "unexpected data after the JSON value";
+        } else if (e instanceof com.fasterxml.jackson.core.io.JsonEOFException) {
+            what = "the JSON ends early";
+        } else {
+            String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+            int cut = original.indexOf(" (");
+            what = (cut > 0 ? original.substring(0, cut) : original).replace("`", "'");
+            int colon = what.indexOf(':');
+            if (what.contains("Feature") || what.contains("com.fasterxml")) {
+                what = colon > 0 ? what.substring(0, colon) : "malformed JSON";
+            }
+        }
+        var location = e.getLocation();
+        return location == null ? what : what + " at line " + location.getLineNr() + ", column " + location.getColumnNr();
     }
 
     private static boolean isBlank(byte[] bytes) {
@@ -100,7 +123,7 @@ final class RequestBodies {
             if (v.isNull()) {
                 out.put(key, "");
             } else if (v.isTextual()) {
-                out.put(key, v.textValue());
+                out.put(key, text(v, "config value of " + Text.quote(e.getKey())));
             } else {
                 throw new InvalidInputException(
                         "config value of " + Text.quote(e.getKey()) + " must be a string (\"\" deletes it), got "
@@ -161,7 +184,8 @@ final class RequestBodies {
                 throw new InvalidInputException(
                         "metadata value of " + Text.quote(e.getKey()) + " must be a string, got " + describe(e.getValue()));
             }
-            out.put(e.getKey(), e.getValue().textValue());
+            out.put(text(new com.fasterxml.jackson.databind.node.TextNode(e.getKey()), "a metadata key"),
+                    text(e.getValue(), "metadata value of " + Text.quote(e.getKey())));
         }
         return out;
     }
@@ -194,6 +218,21 @@ final class RequestBodies {
             throw new InvalidInputException(what + " must be a whole number from 0 to " + max + ", got " + n);
         }
         return n.longValue();
+    }
+
+    /** A JSON string that must be well-formed Unicode (a lone surrogate cannot be stored as UTF-8). */
+    private static String text(JsonNode v, String what) {
+        String s = v.textValue();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new InvalidInputException(what + " is not valid Unicode (a lone surrogate \\u"
+                        + Integer.toHexString(c) + ")");
+            }
+        }
+        return s;
     }
 
     private static String describe(JsonNode v) {

@@ -22,7 +22,10 @@ import java.util.SortedMap;
  */
 public interface HypervisorService {
 
-    /** Every hypervisor, sorted by id, read in one store round trip. */
+    /**
+     * Every hypervisor, sorted by id, read in one store round trip. A record that cannot be read
+     * (corrupted by another writer) is left out and logged rather than failing the whole list.
+     */
     List<Hypervisor> list();
 
     /** One hypervisor with its record revision. */
