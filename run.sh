@@ -7,6 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/lib.sh
 
+# Ctrl-C or SIGTERM: before the JVM runs, just leave (the EXIT trap stops a local etcd);
+# once it runs, pass a graceful stop on to it and wait.
+java_pid=""
+etcd_pid=""
+on_signal() {
+  if [ -n "$java_pid" ]; then kill -TERM "$java_pid" 2>/dev/null || true; else exit 130; fi
+}
+trap on_signal INT TERM
+
 find_jdk
 JAR=bootstrap/target/chypervisord.jar
 if [ ! -f "$JAR" ] || [ -n "$(find domain adapters-* bootstrap pom.xml \( -name '*.java' -o -name pom.xml -o -path '*/resources/*' \) -newer "$JAR" -print -quit 2>/dev/null)" ]; then
@@ -28,7 +37,6 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   esac
 done
 
-etcd_pid=""
 stop_etcd() {
   if [ -n "$etcd_pid" ] && kill -0 "$etcd_pid" 2>/dev/null; then
     kill -TERM "$etcd_pid" 2>/dev/null || true
@@ -56,11 +64,10 @@ if [ "$kv" = "http://localhost:4001" ] && ! answers http://127.0.0.1:4001; then
 fi
 
 # The JVM runs as a child so that this script can stop the etcd it started afterwards. Ctrl-C
-# and SIGTERM reach the script, which passes them to the JVM as SIGTERM (a graceful stop) and
-# waits for it; the EXIT trap then stops etcd.
+# and SIGTERM reach the script, which passes them to the JVM as SIGTERM (a graceful stop,
+# on_signal above) and waits for it; the EXIT trap then stops etcd.
 java $(jvm_quiet_opts) ${JAVA_OPTS:--XX:+UseSerialGC -Xmx256m} -jar "$JAR" "$@" &
 java_pid=$!
-trap 'kill -TERM "$java_pid" 2>/dev/null || true' INT TERM
 status=0
 while :; do
   wait "$java_pid" && status=0 || status=$?
