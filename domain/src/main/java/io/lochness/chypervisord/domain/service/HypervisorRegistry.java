@@ -212,22 +212,9 @@ public final class HypervisorRegistry implements HypervisorService {
     @Override
     public SortedMap<String, String> updateConfig(
             HypervisorId id, Map<ConfigKey, String> changes, Precondition precondition) {
-        return retrying("update config", () -> {
-            Current current = readChecked(id, precondition);
-            SortedMap<String, String> config = current.children(LochnessLayout.configPrefix(id));
-            List<Txn.Mutation> writes = new ArrayList<>();
-            for (Map.Entry<ConfigKey, String> change : new TreeMap<>(changes).entrySet()) {
-                String key = LochnessLayout.config(id, change.getKey());
-                if (change.getValue().isEmpty()) {
-                    writes.add(new Txn.Delete(key));
-                    config.remove(change.getKey().value());
-                } else {
-                    writes.add(new Txn.Put(key, change.getValue()));
-                    config.put(change.getKey().value(), change.getValue());
-                }
-            }
-            return new Attempt<>(new Txn(List.of(current.unchanged()), writes), revision -> config);
-        });
+        SortedMap<String, String> byName = new TreeMap<>();
+        changes.forEach((key, value) -> byName.put(key.value(), value));
+        return patchChildren("update config", id, LochnessLayout.configPrefix(id), byName, precondition);
     }
 
     @Override
@@ -238,14 +225,30 @@ public final class HypervisorRegistry implements HypervisorService {
     @Override
     public SortedMap<String, String> addSubnets(
             HypervisorId id, Map<SubnetId, BridgeName> subnets, Precondition precondition) {
-        return retrying("update subnets", () -> {
+        SortedMap<String, String> byName = new TreeMap<>();
+        subnets.forEach((subnet, bridge) -> byName.put(subnet.value(), bridge.value()));
+        return patchChildren("update subnets", id, LochnessLayout.subnetsPrefix(id), byName, precondition);
+    }
+
+    /**
+     * Sets the keys under {@code prefix} that {@code changes} names (an empty value deletes one)
+     * in one transaction guarded by the record's revision; returns the whole resulting map.
+     */
+    private SortedMap<String, String> patchChildren(String operation, HypervisorId id, String prefix,
+            SortedMap<String, String> changes, Precondition precondition) {
+        return retrying(operation, () -> {
             Current current = readChecked(id, precondition);
-            SortedMap<String, String> map = current.children(LochnessLayout.subnetsPrefix(id));
+            SortedMap<String, String> map = current.children(prefix);
             List<Txn.Mutation> writes = new ArrayList<>();
-            for (Map.Entry<SubnetId, BridgeName> s : new TreeMap<>(subnets).entrySet()) {
-                writes.add(new Txn.Put(LochnessLayout.subnet(id, s.getKey()), s.getValue().value()));
-                map.put(s.getKey().value(), s.getValue().value());
-            }
+            changes.forEach((name, value) -> {
+                if (value.isEmpty()) {
+                    writes.add(new Txn.Delete(prefix + name));
+                    map.remove(name);
+                } else {
+                    writes.add(new Txn.Put(prefix + name, value));
+                    map.put(name, value);
+                }
+            });
             return new Attempt<>(new Txn(List.of(current.unchanged()), writes), revision -> map);
         });
     }
