@@ -114,7 +114,7 @@ final class SchemaCheck {
                 }
             }
             JsonNode properties = schema.path("properties");
-            for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = value.properties().iterator(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 String child = at + "." + e.getKey();
                 if (schema.has("propertyNames")) {
