@@ -1,7 +1,6 @@
 package io.lochness.chypervisord.bootstrap.ops;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -22,16 +21,14 @@ final class ChildProcess implements AutoCloseable {
 
     final int port;
     private final Process process;
-    private final StringBuffer stdout = new StringBuffer();
-    private final StringBuffer stderr = new StringBuffer();
-    private final Thread outPump;
-    private final Thread errPump;
+    private final Path stdout;
+    private final Path stderr;
 
-    private ChildProcess(int port, Process process) {
+    private ChildProcess(int port, Process process, Path stdout, Path stderr) {
         this.port = port;
         this.process = process;
-        this.outPump = pump(process.getInputStream(), stdout);
-        this.errPump = pump(process.getErrorStream(), stderr);
+        this.stdout = stdout;
+        this.stderr = stderr;
     }
 
     /** Starts {@code java -jar chypervisord.jar --kv mem:// -p <free port> extraArgs...}. */
@@ -47,7 +44,16 @@ final class ChildProcess implements AutoCloseable {
                 "-jar", JAR.toString(), "--kv", "mem://", "-p", Integer.toString(port)));
         cmd.addAll(List.of(extraArgs));
         try {
-            return new ChildProcess(port, new ProcessBuilder(cmd).start());
+            // Output goes to files, read once the process has exited: a pipe read by a thread can lose
+            // its last bytes when the JDK drains it at exit ("Stream closed" in the reading thread).
+            Path out = Files.createTempFile("chypervisord-", ".out");
+            Path err = Files.createTempFile("chypervisord-", ".err");
+            Process process = new ProcessBuilder(cmd)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .start();
+            return new ChildProcess(port, process, out, err);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -67,7 +73,7 @@ final class ChildProcess implements AutoCloseable {
         while (System.nanoTime() < giveUp) {
             if (!process.isAlive()) {
                 throw new AssertionError("chypervisord exited with " + process.exitValue() + " before serving; stderr:\n"
-                        + stderr);
+                        + stderr());
             }
             try {
                 if (http.get("/observe/health/live").statusCode() == 200) {
@@ -78,7 +84,7 @@ final class ChildProcess implements AutoCloseable {
             }
             OpsHttp.sleep(100);
         }
-        throw new AssertionError("chypervisord did not serve within 60 s; stderr:\n" + stderr);
+        throw new AssertionError("chypervisord did not serve within 60 s; stderr:\n" + stderr());
     }
 
     /** Sends SIGTERM (Process.destroy on Linux). */
@@ -91,10 +97,8 @@ final class ChildProcess implements AutoCloseable {
         try {
             if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new AssertionError("chypervisord did not exit within " + bound + " of SIGTERM; stderr:\n" + stderr);
+                throw new AssertionError("chypervisord did not exit within " + bound + " of SIGTERM; stderr:\n" + stderr());
             }
-            outPump.join(5000);
-            errPump.join(5000);
             return process.exitValue();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -104,11 +108,19 @@ final class ChildProcess implements AutoCloseable {
 
     /** Everything written to stderr so far (all of it once {@link #awaitExit} returned). */
     String stderr() {
-        return stderr.toString();
+        return read(stderr);
     }
 
     String stdout() {
-        return stdout.toString();
+        return read(stdout);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     long pid() {
@@ -125,22 +137,11 @@ final class ChildProcess implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-    }
-
-    private static Thread pump(InputStream in, StringBuffer into) {
-        Thread t = new Thread(() -> {
-            char[] buf = new char[8192];
-            try (var reader = new java.io.InputStreamReader(in, StandardCharsets.UTF_8)) {
-                int n;
-                while ((n = reader.read(buf)) >= 0) {
-                    into.append(buf, 0, n);
-                }
-            } catch (IOException e) {
-                // the process ended
-            }
-        }, "child-output-pump");
-        t.setDaemon(true);
-        t.start();
-        return t;
+        try {
+            Files.deleteIfExists(stdout);
+            Files.deleteIfExists(stderr);
+        } catch (IOException e) {
+            // temp files: best effort
+        }
     }
 }
