@@ -362,6 +362,34 @@ class OpenApiDocumentTest {
         assertThat(http.get("/hypervisors/" + id).statusCode()).isEqualTo(404);
     }
 
+    /**
+     * "Every error, of every status, is the Error body" holds for requests Helidon rejects before
+     * routing (a header line without a colon, a bad Content-Length, no Host): they get 400 with
+     * an empty body today.
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled("BUG: malformed HTTP is answered by Helidon's default DirectHandler: 400,"
+            + " Content-Length 0, no {\"message\",\"code\"} body. Fix in Chypervisord.start(): add"
+            + " .directHandlers(DirectHandlers.builder().addHandler(DirectHandler.EventType.BAD_REQUEST, json).build())"
+            + " with a handler answering ErrorJson (see the ops report)")
+    void malformedRequestsGetTheErrorBody() throws Exception {
+        for (String request : List.of(
+                "GET /hypervisors HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+                "GET /hypervisors HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n")) {
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", app.port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(answer).startsWith("HTTP/1.1 400 ");
+                String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+                JsonNode error = OpsHttp.JSON.readTree(body);
+                assertThat(error).as("body %s", body).isNotNull();
+                assertThat(schemas.problems(doc.at("/components/schemas/Error"), error)).isEmpty();
+                assertThat(error.path("code").asInt()).isEqualTo(400);
+            }
+        }
+    }
+
     /** Asserts that the status is documented for the route and the body fits its schema; returns the response object. */
     private static JsonNode assertDocumented(Route route, HttpResponse<String> r) {
         JsonNode op = doc.path("paths").path(route.template()).path(route.method().toLowerCase(Locale.ROOT));
