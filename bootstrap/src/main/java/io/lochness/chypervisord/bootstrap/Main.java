@@ -6,7 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
+import java.util.logging.Level;
 
 /** Entry point: parses the flags, wires the service, runs until SIGTERM or SIGINT. */
 public final class Main {
@@ -74,20 +74,32 @@ public final class Main {
         }
     }
 
-    /** Log lines carry a timestamp and the level; {@code --log-level} sets what is shown. */
+    /** Loggers that {@code -l debug} opens up; libraries stay at INFO so debug stays readable. */
+    private static final String[] OWN_LOGGERS = {"chypervisord", "io.lochness.chypervisord"};
+
+    /**
+     * Log lines carry a timestamp and the level ({@link LogFormat}); {@code --log-level} sets what
+     * is shown. Debug applies to chypervisord's own loggers (requests, store calls, adapters), not
+     * to Helidon, netty or gRPC.
+     */
     static void configureLogging(LogLevel level) {
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format",
-                    "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
-        }
         Logger root = Logger.getLogger("");
         for (Handler h : root.getHandlers()) {
             root.removeHandler(h);
         }
         ConsoleHandler handler = new ConsoleHandler();
-        handler.setFormatter(new SimpleFormatter());
+        handler.setFormatter(new LogFormat());
         handler.setLevel(level.julLevel());
         root.addHandler(handler);
-        root.setLevel(level.julLevel());
+        Level libraries = level.julLevel().intValue() < Level.INFO.intValue() ? Level.INFO : level.julLevel();
+        root.setLevel(libraries);
+        for (String name : OWN_LOGGERS) {
+            Logger own = Logger.getLogger(name);
+            own.setLevel(level.julLevel());
+            KEPT.add(own);
+        }
     }
+
+    /** JUL holds loggers weakly: these keep the levels set above alive. */
+    private static final java.util.List<Logger> KEPT = new java.util.concurrent.CopyOnWriteArrayList<>();
 }

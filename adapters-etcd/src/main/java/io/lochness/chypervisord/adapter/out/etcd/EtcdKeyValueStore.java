@@ -449,8 +449,22 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         }
     }
 
+    /**
+     * One line for clients, health details and logs: gRPC's description can carry a whole netty
+     * stack trace, so only its first line (at most 200 characters) is kept; the cause keeps the rest.
+     */
     private String describe(Status status) {
-        String detail = status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+        String description = status.getDescription();
+        if (description != null) {
+            int newline = description.indexOf('\n');
+            if (newline >= 0) {
+                description = description.substring(0, newline);
+            }
+            if (description.length() > 200) {
+                description = description.substring(0, 200) + "...";
+            }
+        }
+        String detail = status.getCode() + (description == null ? "" : ": " + description);
         return switch (status.getCode()) {
             case DEADLINE_EXCEEDED -> "no answer within " + settings.deadline() + " (" + detail + ")";
             case UNAVAILABLE, CANCELLED -> "not reachable (" + detail + ")";

@@ -1,0 +1,169 @@
+package io.lochness.chypervisord.bootstrap.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lochness.chypervisord.bootstrap.Chypervisord;
+import io.lochness.chypervisord.bootstrap.Main;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code /observe/metrics} counts requests by route template, method and status, and store calls
+ * by operation and outcome, as Prometheus histograms; JVM basics are there too. The meter
+ * registry is global to the JVM, so every count is compared before and after.
+ */
+class MetricsTest {
+    private static final String REQUESTS = "chypervisord_http_requests_seconds_count";
+    private static final String STORE = "chypervisord_store_operations_seconds_count";
+    private static final Pattern UUID_LIKE = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-");
+
+    private static Chypervisord app;
+    private static OpsHttp http;
+
+    @BeforeAll
+    static void start() {
+        Main.Launch launch = Main.launch(new String[] {"--kv", "mem://", "-p", "0"}, System.out, System.err);
+        assertThat(launch.app()).isNotNull();
+        app = launch.app();
+        http = new OpsHttp(app.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (http != null) {
+            http.close();
+        }
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    static Prometheus scrape() {
+        HttpResponse<String> r = http.send("GET", "/observe/metrics", null, "Accept", "text/plain");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+        return Prometheus.parse(r.body());
+    }
+
+    @Test
+    void requestsAreCountedByRouteTemplateMethodAndStatus() {
+        Prometheus before = scrape();
+        for (int i = 0; i < 3; i++) {
+            assertThat(http.get("/hypervisors").statusCode()).isEqualTo(200);
+        }
+        String id = UUID.randomUUID().toString();
+        assertThat(http.send("POST", "/hypervisors", "{\"id\":\"" + id + "\"}").statusCode()).isEqualTo(201);
+        assertThat(http.send("POST", "/hypervisors", "{}").statusCode()).isEqualTo(201);
+        assertThat(http.send("POST", "/hypervisors", "{\"id\":\"" + id + "\"}").statusCode()).isEqualTo(409);
+        assertThat(http.get("/hypervisors/" + UUID.randomUUID()).statusCode()).isEqualTo(404);
+        assertThat(http.get("/hypervisors/" + id + "/config").statusCode()).isEqualTo(200);
+        assertThat(http.send("PUT", "/hypervisors", "{}").statusCode()).isEqualTo(405);
+        assertThat(http.get("/no/such/" + id).statusCode()).isEqualTo(404);
+        // A request is recorded once its answer is sent, so the last one may land just after the
+        // client has it: scrape until all ten are in (bounded), then compare exactly.
+        Prometheus after = scrapeUntil(p -> apiRequests(p) - apiRequests(before) >= 10);
+
+        assertThat(delta(before, after, REQUESTS, Map.of("method", "GET", "route", "/hypervisors", "status", "200")))
+                .isEqualTo(3);
+        assertThat(delta(before, after, REQUESTS, Map.of("method", "POST", "route", "/hypervisors", "status", "201")))
+                .isEqualTo(2);
+        assertThat(delta(before, after, REQUESTS, Map.of("method", "POST", "route", "/hypervisors", "status", "409")))
+                .isEqualTo(1);
+        assertThat(delta(before, after, REQUESTS, Map.of("method", "GET", "route", "/hypervisors/{id}", "status", "404")))
+                .isEqualTo(1);
+        assertThat(delta(before, after, REQUESTS,
+                Map.of("method", "GET", "route", "/hypervisors/{id}/config", "status", "200"))).isEqualTo(1);
+        assertThat(delta(before, after, REQUESTS, Map.of("method", "PUT", "route", "/hypervisors", "status", "405")))
+                .isEqualTo(1);
+        assertThat(delta(before, after, REQUESTS, Map.of("method", "GET", "route", "unmatched", "status", "404")))
+                .isEqualTo(1);
+        // All requests of this test, and nothing more.
+        assertThat(apiRequests(after) - apiRequests(before)).isEqualTo(10);
+
+        assertThat(after.find(REQUESTS, Map.of())).isNotEmpty().allSatisfy(s -> {
+            assertThat(s.labels()).containsKeys("route", "method", "status");
+            assertThat(s.labels().get("route")).as("a template, never a raw path").doesNotContainPattern(UUID_LIKE);
+        });
+    }
+
+    @Test
+    void storeCallsAreCountedByOperationAndOutcome() {
+        Prometheus before = scrape();
+        String id = UUID.randomUUID().toString();
+        http.get("/hypervisors");                                              // read ok
+        http.get("/hypervisors");                                              // read ok
+        http.send("POST", "/hypervisors", "{\"id\":\"" + id + "\"}");          // txn ok
+        http.send("POST", "/hypervisors", "{\"id\":\"" + id + "\"}");          // txn conflict (id taken)
+        http.get("/hypervisors/" + UUID.randomUUID());                         // read ok (absent)
+        http.send("PATCH", "/hypervisors/" + id, "{\"ip\":\"10.0.0.1\"}");     // read ok, txn ok
+        http.send("PATCH", "/hypervisors/" + id, "{\"ip\":\"nope\"}");         // 400 before any store call
+        Prometheus after = scrape();
+
+        assertThat(delta(before, after, STORE, Map.of("operation", "read", "outcome", "ok"))).isEqualTo(4);
+        assertThat(delta(before, after, STORE, Map.of("operation", "txn", "outcome", "ok"))).isEqualTo(2);
+        assertThat(delta(before, after, STORE, Map.of("operation", "txn", "outcome", "conflict"))).isEqualTo(1);
+        assertThat(delta(before, after, STORE, Map.of("outcome", "error"))).isZero();
+    }
+
+    @Test
+    void timersAreHistogramsWithBuckets() {
+        http.get("/hypervisors");
+        Prometheus p = scrape();
+        Map<String, String> series = Map.of("method", "GET", "route", "/hypervisors", "status", "200");
+        var buckets = p.find("chypervisord_http_requests_seconds_bucket", series);
+        assertThat(buckets).extracting(s -> s.labels().get("le")).contains("0.001", "0.1", "1.0", "10.0", "+Inf");
+        double count = p.sum(REQUESTS, series);
+        assertThat(buckets).filteredOn(s -> s.labels().get("le").equals("+Inf")).singleElement()
+                .satisfies(s -> assertThat(s.value()).isEqualTo(count));
+        double previous = 0;
+        for (var b : buckets) {
+            assertThat(b.value()).as("cumulative buckets").isGreaterThanOrEqualTo(previous);
+            previous = b.value();
+        }
+        assertThat(p.find("chypervisord_http_requests_seconds_sum", series)).isNotEmpty();
+        assertThat(p.find("chypervisord_store_operations_seconds_bucket", Map.of("operation", "read", "outcome", "ok")))
+                .extracting(s -> s.labels().get("le")).contains("+Inf");
+        assertThat(p.find(REQUESTS, Map.of())).allSatisfy(s ->
+                assertThat(s.labels()).containsEntry("scope", "application"));
+    }
+
+    @Test
+    void jvmBasicsAreExposed() {
+        Prometheus p = scrape();
+        assertThat(p.find("jvm_uptime_seconds", Map.of("scope", "base"))).singleElement()
+                .satisfies(s -> assertThat(s.value()).isPositive());
+        assertThat(p.find("memory_usedHeap_bytes", Map.of("scope", "base"))).singleElement()
+                .satisfies(s -> assertThat(s.value()).isPositive());
+        assertThat(p.find("thread_count", Map.of("scope", "base"))).singleElement()
+                .satisfies(s -> assertThat(s.value()).isPositive());
+        assertThat(p.find("cpu_availableProcessors", Map.of("scope", "base"))).isNotEmpty();
+        assertThat(p.find("gc_total", Map.of("scope", "base"))).isNotEmpty();
+        assertThat(p.find("classloader_loadedClasses_count", Map.of("scope", "base"))).isNotEmpty();
+    }
+
+    /** Requests counted on every route but the metrics scrapes themselves. */
+    private static double apiRequests(Prometheus p) {
+        return p.find(REQUESTS, Map.of()).stream()
+                .filter(s -> !s.labels().get("route").equals("/observe/metrics"))
+                .mapToDouble(Prometheus.Sample::value).sum();
+    }
+
+    private static Prometheus scrapeUntil(java.util.function.Predicate<Prometheus> done) {
+        long giveUp = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        Prometheus p = scrape();
+        while (!done.test(p) && System.nanoTime() < giveUp) {
+            OpsHttp.sleep(50);
+            p = scrape();
+        }
+        return p;
+    }
+
+    private static double delta(Prometheus before, Prometheus after, String name, Map<String, String> labels) {
+        return after.sum(name, labels) - before.sum(name, labels);
+    }
+}

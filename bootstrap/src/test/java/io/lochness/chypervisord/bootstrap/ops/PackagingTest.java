@@ -1,0 +1,96 @@
+package io.lochness.chypervisord.bootstrap.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** The systemd unit and its environment file in {@code packaging/}. */
+class PackagingTest {
+    /** surefire runs in the bootstrap module; packaging/ is at the repository root. */
+    private static final Path PACKAGING = Path.of("..", "packaging");
+    private static final Path UNIT = PACKAGING.resolve("chypervisord.service");
+    private static final Path DEFAULTS = PACKAGING.resolve("chypervisord.default");
+
+    /** Section name to key to values (a key may repeat). */
+    private static Map<String, Map<String, List<String>>> parseUnit() throws IOException {
+        Map<String, Map<String, List<String>>> sections = new LinkedHashMap<>();
+        Map<String, List<String>> current = null;
+        for (String raw : Files.readAllLines(UNIT, StandardCharsets.UTF_8)) {
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
+                continue;
+            }
+            assertThat(line).as("no line continuations").doesNotEndWith("\\");
+            if (line.startsWith("[")) {
+                assertThat(line).endsWith("]");
+                current = sections.computeIfAbsent(line.substring(1, line.length() - 1), k -> new LinkedHashMap<>());
+                continue;
+            }
+            assertThat(current).as("a key before any section: %s", line).isNotNull();
+            int eq = line.indexOf('=');
+            assertThat(eq).as("key=value: %s", line).isPositive();
+            current.computeIfAbsent(line.substring(0, eq).strip(), k -> new ArrayList<>()).add(line.substring(eq + 1).strip());
+        }
+        return sections;
+    }
+
+    @Test
+    void unitRunsTheJarWithTheEnvironmentFile() throws IOException {
+        Map<String, List<String>> service = parseUnit().get("Service");
+        assertThat(service).isNotNull();
+        assertThat(service.get("ExecStart"))
+                .containsExactly("/usr/bin/java $JAVA_OPTS -jar /opt/chypervisord/chypervisord.jar $CHYPERVISORD_ARGS");
+        assertThat(service.get("EnvironmentFile")).containsExactly("-/etc/default/chypervisord");
+        assertThat(service.get("Restart")).containsExactly("on-failure");
+        assertThat(service.get("RestartPreventExitStatus")).containsExactly("2");
+        assertThat(service.get("KillSignal")).containsExactly("SIGTERM");
+        assertThat(service.get("TimeoutStopSec")).containsExactly("15");
+        assertThat(service.get("DynamicUser")).containsExactly("yes");
+        assertThat(service).doesNotContainKey("User");
+    }
+
+    @Test
+    void unitIsHardened() throws IOException {
+        Map<String, List<String>> service = parseUnit().get("Service");
+        for (String yes : List.of("NoNewPrivileges", "PrivateTmp", "PrivateDevices", "ProtectKernelTunables",
+                "ProtectKernelModules", "ProtectControlGroups", "RestrictSUIDSGID", "LockPersonality")) {
+            assertThat(service.get(yes)).as(yes).containsExactly("yes");
+        }
+        assertThat(service.get("ProtectSystem")).containsExactly("strict");
+        assertThat(service.get("CapabilityBoundingSet")).containsExactly("");
+        assertThat(service).as("the JIT needs writable+executable memory").doesNotContainKey("MemoryDenyWriteExecute");
+        assertThat(parseUnit().get("Install").get("WantedBy")).containsExactly("multi-user.target");
+    }
+
+    @Test
+    void environmentFileHasCommentedExamplesOnly() throws IOException {
+        List<String> lines = Files.readAllLines(DEFAULTS, StandardCharsets.UTF_8);
+        assertThat(lines).allSatisfy(l -> assertThat(l.isBlank() || l.startsWith("#")).as(l).isTrue());
+        String text = String.join("\n", lines);
+        assertThat(text).contains("#CHYPERVISORD_ARGS=\"--kv etcd://10.0.0.1:2379 -p 17000\"",
+                "#ETCD_USERNAME=", "#ETCD_PASSWORD=", "#JAVA_OPTS=\"-XX:+UseSerialGC -Xmx256m\"");
+    }
+
+    /** {@code systemd-analyze verify}, where systemd's tools are installed. */
+    @Test
+    void systemdAnalyzeVerifyAcceptsTheUnit() throws Exception {
+        Path tool = Path.of("/usr/bin/systemd-analyze");
+        Assumptions.assumeTrue(Files.isExecutable(tool), "systemd-analyze is not installed");
+        Process p = new ProcessBuilder(tool.toString(), "verify", UNIT.toAbsolutePath().normalize().toString())
+                .redirectErrorStream(true).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(output).isZero();
+        assertThat(output.lines().filter(l -> l.contains("chypervisord.service"))).as(output).isEmpty();
+    }
+}
