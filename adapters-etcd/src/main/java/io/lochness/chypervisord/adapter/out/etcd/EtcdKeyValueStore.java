@@ -442,7 +442,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         } catch (ExecutionException e) {
             throw failure(what, start, describe(Status.fromThrowable(e.getCause())), e.getCause());
         } catch (TimeoutException e) {
-            throw failure(what, start, "etcd did not answer within " + settings.deadline(), e);
+            throw failure(what, start, "etcd did not answer within " + settings.deadline().toMillis() / 1000.0 + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw failure(what, start, "interrupted while waiting for etcd", e);
@@ -466,11 +466,11 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         }
         String detail = status.getCode() + (description == null ? "" : ": " + description);
         return switch (status.getCode()) {
-            case DEADLINE_EXCEEDED -> "no answer within " + settings.deadline() + " (" + detail + ")";
+            // gRPC's deadline description is a dump of channel state; the deadline says it all.
+            case DEADLINE_EXCEEDED -> "no answer within " + settings.deadline().toMillis() / 1000.0 + " s";
             case UNAVAILABLE, CANCELLED -> "not reachable (" + detail + ")";
             default -> "etcd answered " + detail;
-        };
-    }
+        };    }
 
     private StoreUnavailableException failure(String what, long start, String reason, Throwable cause) {
         kickReconnect();
