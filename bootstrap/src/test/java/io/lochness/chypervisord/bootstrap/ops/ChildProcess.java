@@ -34,7 +34,7 @@ final class ChildProcess implements AutoCloseable {
     /** Starts {@code java -jar chypervisord.jar --kv mem:// -p <free port> extraArgs...}. */
     static ChildProcess start(String... extraArgs) {
         if (!Files.isRegularFile(JAR)) {
-            throw new AssertionError(JAR.toAbsolutePath() + " is missing: build it first (mvn -DskipTests install)");
+            throw new AssertionError(JAR.toAbsolutePath() + " is missing: this test runs in the integration-test phase, after package (mvn verify)");
         }
         int port = freePort();
         List<String> cmd = new ArrayList<>(List.of(

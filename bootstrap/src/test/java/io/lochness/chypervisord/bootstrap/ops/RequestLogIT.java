@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * with {@code -l info}, hidden at the default {@code warn}; {@code -l debug} adds the store calls.
  * Runs the built jar as a process and reads its stderr once it has exited.
  */
-class RequestLogTest {
+class RequestLogIT {
     /** {@code 2026-11-27T00:13:38.585Z INFO chypervisord.requests: GET /hypervisors 200 61.9ms 420B}. */
     private static final String TIMESTAMP = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z";
 

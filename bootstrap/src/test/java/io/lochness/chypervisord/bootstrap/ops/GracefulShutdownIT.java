@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * <p>Requests go over raw sockets ({@code Connection: close}), so a truncated answer is seen as
  * such instead of as one more IOException.
  */
-class GracefulShutdownTest {
+class GracefulShutdownIT {
     private static final int THREADS = 8;
     private static final int PER_THREAD = 50;
     /** SIGTERM is sent once this many answers have come back. */
@@ -82,7 +82,7 @@ class GracefulShutdownTest {
                 f.get();
             }
 
-            System.out.println("GracefulShutdownTest outcomes: " + outcomes);
+            System.out.println("GracefulShutdownIT outcomes: " + outcomes);
             assertThat(violations).as("truncated or malformed answers").isEmpty();
             assertThat(exit).as("exit status; stderr:\n%s", child.stderr()).isZero();
             int total = outcomes.values().stream().mapToInt(AtomicInteger::get).sum();
