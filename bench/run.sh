@@ -198,29 +198,43 @@ load_to() {
 }
 
 # ---- wrk --------------------------------------------------------------------------------------
-RESULTS="$TMP/results.tsv" # scenario, side, req/s, p50 us, p99 us, requests, non-2xx, socket errors
+# scenario, side, req/s, p50 us, p99 us, requests, non-2xx, socket errors, CPU us per request of
+# chypervisord and of etcd
+RESULTS="$TMP/results.tsv"
 : >"$RESULTS"
 BROKEN=()
+
+# CPU time (user + system) a process has used so far, in microseconds.
+cpu_us() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.0f", ($12 + $13) * 1e6 / hz }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
 
 # run_wrk SCENARIO SIDE CONNECTIONS URL SCRIPT: a warm-up (when asked), then the measured run.
 run_wrk() {
   local scenario=$1 side=$2 conns=$3 url=$4 script=$5 out line requests duration status socket p50 p99 rps
+  local chyp0 etcd0 chyp_cpu etcd_cpu
   if [ "$WARMUP" -gt 0 ]; then
     wrk -t "$THREADS" -c "$conns" -d "${WARMUP}s" --timeout 30s -s "$BENCH_DIR/lua/$script" "$url" -- "$IDS" \
       >/dev/null 2>&1 || true
   fi
+  chyp0=$(cpu_us "$CHYP_PID"); etcd0=$(cpu_us "$ETCD_PID")
   out=$(wrk -t "$THREADS" -c "$conns" -d "${DURATION}s" --timeout 30s -s "$BENCH_DIR/lua/$script" "$url" -- "$IDS" 2>&1) \
     || { echo "$out" >&2; die "wrk failed on $scenario ($side)"; }
+  chyp_cpu=$(( $(cpu_us "$CHYP_PID") - chyp0 )); etcd_cpu=$(( $(cpu_us "$ETCD_PID") - etcd0 ))
   line=$(grep '^BENCHRESULT ' <<<"$out" | tail -1)
   [ -n "$line" ] || { echo "$out" >&2; die "wrk printed no result for $scenario ($side)"; }
   field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$line"; }
   requests=$(field requests); duration=$(field duration_us); status=$(field status_errors)
   socket=$(field socket_errors); p50=$(field p50_us); p99=$(field p99_us)
   rps=$(awk -v r="$requests" -v d="$duration" 'BEGIN { printf "%.1f", (d > 0 ? r * 1e6 / d : 0) }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$side" "$rps" "$p50" "$p99" "$requests" "$status" "$socket" \
-    >>"$RESULTS"
-  log "$(printf '%-28s %-13s %9s req/s  p50 %8s us  p99 %8s us  non-2xx %s  socket errors %s' \
-    "$scenario" "$side" "$rps" "$p50" "$p99" "$status" "$socket")"
+  # CPU per request of the service and of etcd during the measured run (robust to other load).
+  local chyp_per etcd_per
+  chyp_per=$(awk -v c="$chyp_cpu" -v r="$requests" 'BEGIN { printf "%.0f", (r > 0 ? c / r : 0) }')
+  etcd_per=$(awk -v c="$etcd_cpu" -v r="$requests" 'BEGIN { printf "%.0f", (r > 0 ? c / r : 0) }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$side" "$rps" "$p50" "$p99" "$requests" "$status" \
+    "$socket" "$chyp_per" "$etcd_per" >>"$RESULTS"
+  log "$(printf '%-28s %-13s %9s req/s  p50 %8s us  p99 %8s us  non-2xx %s  socket errors %s  CPU/req: service %s us, etcd %s us' \
+    "$scenario" "$side" "$rps" "$p50" "$p99" "$status" "$socket" "$chyp_per" "$etcd_per")"
   if (( requests - status <= 0 )); then
     BROKEN+=("$scenario ($side): no successful request")
   fi
@@ -309,14 +323,14 @@ report() {
   echo "- data: $SIZES hypervisors (8 keys each: record, 4 config keys, 2 subnets, 1 guest), loaded straight into etcd"
   echo "- reference: the same work on etcd's JSON gateway: range of the hypervisor's prefix (GET by id), range of lochness/hypervisors/ (list), one txn compare + put (PATCH config, POST)"
   echo
-  echo "| scenario | chypervisord req/s | p50 ms | p99 ms | etcd direct req/s | p50 ms | p99 ms | req/s ratio | p50 ratio | non-2xx (chyp / etcd) |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| scenario | chypervisord req/s | p50 ms | p99 ms | etcd direct req/s | p50 ms | p99 ms | req/s ratio | p50 ratio | non-2xx (chyp / etcd) | CPU us/req: service + its etcd / etcd direct |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   local s
   while IFS= read -r s; do
     local cr cp50 cp99 cn er ep50 ep99 en
     cr=$(get "$s" chypervisord 3); cp50=$(get "$s" chypervisord 4); cp99=$(get "$s" chypervisord 5); cn=$(get "$s" chypervisord 7)
     er=$(get "$s" "etcd direct" 3); ep50=$(get "$s" "etcd direct" 4); ep99=$(get "$s" "etcd direct" 5); en=$(get "$s" "etcd direct" 7)
-    echo "| $s | $cr | $(ms "$cp50") | $(ms "$cp99") | $er | $(ms "$ep50") | $(ms "$ep99") | $(ratio "$cr" "$er") | $(ratio "$cp50" "$ep50") | $cn / $en |"
+    echo "| $s | $cr | $(ms "$cp50") | $(ms "$cp99") | $er | $(ms "$ep50") | $(ms "$ep99") | $(ratio "$cr" "$er") | $(ratio "$cp50" "$ep50") | $cn / $en | $(get "$s" chypervisord 9) + $(get "$s" chypervisord 10) / $(get "$s" "etcd direct" 10) |"
   done < <(cut -f1 "$RESULTS" | awk '!seen[$0]++')
   echo
   echo "- chypervisord peak RSS (VmHWM at the end): $(( PEAK_RSS_KB / 1024 )) MB (VmRSS then: $(( RSS_KB / 1024 )) MB)"
