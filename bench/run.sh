@@ -20,6 +20,8 @@ Usage: bench/run.sh [options]
                         non-zero only when something is broken, never on timing; writes no results
   --duration SECONDS    length of each measured wrk run (default 10)
   --warmup SECONDS      untimed wrk run before each measured one, both sides (default 3; 0 = none)
+  --jit-warmup SECONDS  untimed load on the service (GET by id, PATCH, list) before the first
+                        scenario, so that its JIT has compiled the hot paths (default 15; 0 = none)
   --connections N       wrk connections for the per-hypervisor scenarios (default 32)
   --list-connections N  wrk connections for the whole-list scenario, both sides (default 4)
   --threads N           wrk threads (default 2)
@@ -33,6 +35,7 @@ EOF
 SMOKE=0
 DURATION=10
 WARMUP=3
+JIT_WARMUP=15
 CONNS=32
 LIST_CONNS=4
 THREADS=2
@@ -46,6 +49,8 @@ while [ $# -gt 0 ]; do
     --duration=*) DURATION=${1#*=}; explicit+=(duration) ;;
     --warmup) WARMUP=$2; explicit+=(warmup); shift ;;
     --warmup=*) WARMUP=${1#*=}; explicit+=(warmup) ;;
+    --jit-warmup) JIT_WARMUP=$2; explicit+=(jit-warmup); shift ;;
+    --jit-warmup=*) JIT_WARMUP=${1#*=}; explicit+=(jit-warmup) ;;
     --connections) CONNS=$2; shift ;;
     --connections=*) CONNS=${1#*=} ;;
     --list-connections) LIST_CONNS=$2; shift ;;
@@ -65,6 +70,7 @@ has() { local x; for x in "${explicit[@]}"; do [ "$x" = "$1" ] && return 0; done
 if [ "$SMOKE" = 1 ]; then
   has duration || DURATION=1
   has warmup || WARMUP=0
+  has jit-warmup || JIT_WARMUP=0
   has sizes || SIZES="10 20"
   CONNS=$(( CONNS > 8 ? 8 : CONNS ))
   LIST_CONNS=$(( LIST_CONNS > 2 ? 2 : LIST_CONNS ))
@@ -284,6 +290,13 @@ read -r -a SIZE_LIST <<<"$SIZES"
 LAST_SIZE=${SIZE_LIST[$(( ${#SIZE_LIST[@]} - 1 ))]}
 for n in "${SIZE_LIST[@]}"; do
   load_to "$n"
+  if [ "$JIT_WARMUP" -gt 0 ] && [ "$n" = "${SIZE_LIST[0]}" ]; then
+    log "warming the service's JIT up: ${JIT_WARMUP} s of GET by id, PATCH config and list (not measured)"
+    for s in chyp_get.lua chyp_patch.lua chyp_list.lua; do
+      wrk -t "$THREADS" -c "$CONNS" -d "$(( (JIT_WARMUP + 2) / 3 ))s" --timeout 30s -s "$BENCH_DIR/lua/$s" "$CHYP_URL" -- "$IDS" \
+        >/dev/null 2>&1 || true
+    done
+  fi
   if [ "$n" = "$LAST_SIZE" ]; then reads_per_list; fi
   scenario "GET by id (N=$n)" "$CONNS" chyp_get.lua etcd_get.lua
   scenario "GET list (N=$n)" "$LIST_CONNS" chyp_list.lua etcd_list.lua
@@ -319,7 +332,7 @@ report() {
   echo "- JDK: $JDK_VERSION ($JAVA_HOME); service JVM flags: $(jvm_quiet_opts) $CHYP_JAVA_OPTS"
   echo "- etcd $ETCD_VERSION (one member, loopback, fsync on); wrk $WRK_VERSION"
   echo "- chypervisord commit $COMMIT${DIRTY:+ (with uncommitted changes)}"
-  echo "- wrk: $THREADS threads, $CONNS connections ($LIST_CONNS for the whole list, both sides), ${DURATION} s per run after a ${WARMUP} s warm-up"
+  echo "- wrk: $THREADS threads, $CONNS connections ($LIST_CONNS for the whole list, both sides), ${DURATION} s per run after a ${WARMUP} s warm-up; ${JIT_WARMUP} s of JIT warm-up of the service before the first scenario"
   echo "- data: $SIZES hypervisors (8 keys each: record, 4 config keys, 2 subnets, 1 guest), loaded straight into etcd"
   echo "- reference: the same work on etcd's JSON gateway: range of the hypervisor's prefix (GET by id), range of lochness/hypervisors/ (list), one txn compare + put (PATCH config, POST)"
   echo
