@@ -41,6 +41,12 @@ final class MeteredKeyValueStore implements KeyValueStore {
     }
 
     @Override
+    public Snapshot read(String prefix, String keySuffix) {
+        return observe("read", prefix + " (keys ending " + keySuffix + ")", () -> delegate.read(prefix, keySuffix),
+                s -> "ok", s -> s.entries().size() + " keys");
+    }
+
+    @Override
     public TxnResult commit(Txn txn) {
         return observe("txn", txn.size() + " ops", () -> delegate.commit(txn),
                 r -> r.committed() ? "ok" : "conflict",

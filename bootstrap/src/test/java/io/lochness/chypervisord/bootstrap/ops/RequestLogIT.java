@@ -66,7 +66,7 @@ class RequestLogIT {
         String stderr = run(id, "-l", "debug");
         assertThat(stderr).containsPattern(requestLine("POST", "/hypervisors", 201));
         assertThat(stderr).containsPattern(Pattern.compile(
-                "(?m)^" + TIMESTAMP + " DEBUG chypervisord\\.store: memory read lochness/hypervisors/: \\d+ keys in \\d+\\.\\dms$"));
+                "(?m)^" + TIMESTAMP + " DEBUG chypervisord\\.store: memory read lochness/hypervisors/ \\(keys ending /metadata\\): \\d+ keys in \\d+\\.\\dms$"));
         assertThat(stderr).containsPattern(Pattern.compile(
                 "(?m)^" + TIMESTAMP + " DEBUG chypervisord\\.store: memory txn \\d+ ops: committed at \\d+ in \\d+\\.\\dms$"));
     }

@@ -128,7 +128,8 @@ public final class HypervisorRegistry implements HypervisorService {
 
     @Override
     public List<Hypervisor> list() {
-        Snapshot all = store.read(LochnessLayout.HYPERVISORS);
+        // Only the records: the config, subnet and guest keys beside them are not part of the list.
+        Snapshot all = store.read(LochnessLayout.HYPERVISORS, LochnessLayout.METADATA_SUFFIX);
         List<Hypervisor> out = new ArrayList<>();
         for (KeyValue kv : all.entries()) {
             String id = LochnessLayout.idOfMetadataKey(kv.key());

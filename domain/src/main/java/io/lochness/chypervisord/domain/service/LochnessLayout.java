@@ -19,6 +19,8 @@ import io.lochness.chypervisord.domain.model.SubnetId;
 public final class LochnessLayout {
     public static final String HYPERVISORS = "lochness/hypervisors/";
     static final String METADATA = "metadata";
+    /** What every record key ends with (and, among keys other daemons write, so might others). */
+    static final String METADATA_SUFFIX = "/" + METADATA;
     static final String CONFIG = "config/";
     static final String SUBNETS = "subnets/";
     static final String GUESTS = "guests/";

@@ -41,6 +41,17 @@ public final class InMemoryKeyValueStore implements KeyValueStore {
     }
 
     @Override
+    public synchronized Snapshot read(String prefix, String keySuffix) {
+        List<KeyValue> entries = new ArrayList<>();
+        for (Map.Entry<String, Entry> e : tail(prefix).entrySet()) {
+            if (e.getKey().endsWith(keySuffix)) {
+                entries.add(new KeyValue(e.getKey(), e.getValue().value(), e.getValue().revision()));
+            }
+        }
+        return new Snapshot(entries, Math.max(revision, 1));
+    }
+
+    @Override
     public synchronized TxnResult commit(Txn txn) {
         for (Txn.Condition condition : txn.conditions()) {
             if (!holds(condition)) {

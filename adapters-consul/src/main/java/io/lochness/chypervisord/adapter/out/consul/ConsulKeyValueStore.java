@@ -166,6 +166,17 @@ public final class ConsulKeyValueStore implements KeyValueStore {
 
     @Override
     public Snapshot read(String prefix) {
+        return readKeys(prefix, null);
+    }
+
+    /** {@inheritDoc} The other keys' values are never base64-decoded. */
+    @Override
+    public Snapshot read(String prefix, String keySuffix) {
+        return readKeys(prefix, Objects.requireNonNull(keySuffix, "keySuffix"));
+    }
+
+    /** Every key under {@code prefix}, or only those ending with {@code keySuffix} when it is not null. */
+    private Snapshot readKeys(String prefix, String keySuffix) {
         Objects.requireNonNull(prefix, "prefix");
         long until = startCall();
         HttpUrl url = kvUrl(prefix).addQueryParameter("recurse", "true").build();
@@ -179,9 +190,14 @@ public final class ConsulKeyValueStore implements KeyValueStore {
         if (!array.isArray()) {
             throw unreadable(reply, "read " + prefix);
         }
-        List<KeyValue> entries = new ArrayList<>(array.size());
+        List<KeyValue> entries = new ArrayList<>(keySuffix == null ? array.size() : 16);
         long max = Math.max(headerIndex, 1);
         for (JsonNode node : array) {
+            JsonNode key = node.get("Key");
+            if (keySuffix != null && key != null && key.isTextual() && !key.asText().endsWith(keySuffix)) {
+                max = Math.max(max, node.path("ModifyIndex").asLong(0));
+                continue;
+            }
             KeyValue kv = toKeyValue(node, reply, "read " + prefix);
             entries.add(kv);
             max = Math.max(max, kv.revision());

@@ -160,22 +160,36 @@ public final class EtcdKeyValueStore implements KeyValueStore {
 
     @Override
     public Snapshot read(String prefix) {
+        return read(prefix, (ByteString) null);
+    }
+
+    /** {@inheritDoc} The suffix is matched on the key's bytes, so the other keys are never decoded. */
+    @Override
+    public Snapshot read(String prefix, String keySuffix) {
+        return read(prefix, ByteString.copyFromUtf8(Objects.requireNonNull(keySuffix, "keySuffix")));
+    }
+
+    private Snapshot read(String prefix, ByteString keySuffix) {
         Objects.requireNonNull(prefix, "prefix");
         ByteString bytes = ByteString.copyFromUtf8(prefix);
         RangeRequest request =
                 RangeRequest.newBuilder().setKey(rangeStart(bytes)).setRangeEnd(prefixEnd(bytes)).build();
         long start = System.nanoTime();
         RangeResponse response = call("read " + prefix, start, d -> kv.withDeadline(d).range(request));
-        List<KeyValue> entries = new ArrayList<>(response.getKvsCount());
+        List<KeyValue> entries = new ArrayList<>(keySuffix == null ? response.getKvsCount() : 16);
         for (io.etcd.jetcd.api.KeyValue kv : response.getKvsList()) {
-            entries.add(
-                    new KeyValue(kv.getKey().toStringUtf8(), kv.getValue().toStringUtf8(), kv.getModRevision()));
+            if (keySuffix == null || kv.getKey().endsWith(keySuffix)) {
+                entries.add(new KeyValue(
+                        kv.getKey().toStringUtf8(), kv.getValue().toStringUtf8(), kv.getModRevision()));
+            }
         }
         Snapshot snapshot = new Snapshot(entries, response.getHeader().getRevision());
         LOG.log(
                 Level.DEBUG,
-                () -> "etcd read '" + prefix + "': " + entries.size() + " keys at revision "
-                        + snapshot.revision() + " in " + millis(start) + " ms");
+                () -> "etcd read '" + prefix + "'" + (keySuffix == null ? "" : " (keys ending '"
+                        + keySuffix.toStringUtf8() + "')") + ": " + entries.size() + " of "
+                        + response.getKvsCount() + " keys at revision " + snapshot.revision() + " in "
+                        + millis(start) + " ms");
         return snapshot;
     }
 

@@ -1,8 +1,13 @@
 package io.lochness.chypervisord.adapter.in.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpRules;
@@ -15,12 +20,14 @@ import io.lochness.chypervisord.domain.model.Precondition;
 import io.lochness.chypervisord.domain.model.SubnetId;
 import io.lochness.chypervisord.domain.model.Versioned;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
-import java.io.UncheckedIOException;
 import io.helidon.webserver.WebServerConfig;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.HashSet;
-import java.util.function.Consumer;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The {@code /hypervisors} resource: the seed README's twelve endpoints over the in-port.
@@ -35,11 +42,15 @@ public final class HypervisorHttpService implements HttpService {
     private final HypervisorService service;
     private final ObjectMapper mapper;
     private final RequestBodies bodies;
+    private final ObjectWriter listItemWriter;
 
     public HypervisorHttpService(HypervisorService service, ObjectMapper mapper) {
         this.service = service;
         this.mapper = mapper;
         this.bodies = new RequestBodies(mapper);
+        // Not flushed after each record: the generator's buffer decides when bytes go out.
+        this.listItemWriter =
+                mapper.writerFor(HypervisorJson.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
     }
 
     /**
@@ -92,9 +103,31 @@ public final class HypervisorHttpService implements HttpService {
                 .any("/{id}/guests", notAllowed("GET, HEAD"));
     }
 
+    /**
+     * The whole list, streamed: each record is written to the response as it is turned into JSON,
+     * so a list of 10,000 hypervisors never also sits in memory as one multi-megabyte byte array
+     * (or as 10,000 JSON views of the records). The store read and decoding finish first, so a
+     * store failure still answers 503 before any byte is sent. HEAD sends the length of the body
+     * GET would send, and so builds it.
+     */
     private void list(ServerRequest req, ServerResponse res) {
-        List<HypervisorJson> out = service.list().stream().map(HypervisorJson::from).toList();
-        send(req, res, Status.OK_200, out);
+        List<Hypervisor> all = service.list();
+        if (req.prologue().method() == Method.HEAD) {
+            send(req, res, Status.OK_200, all.stream().map(HypervisorJson::from).toList());
+            return;
+        }
+        res.status(Status.OK_200);
+        res.header(HeaderValues.CONTENT_TYPE_JSON);
+        try (OutputStream out = res.outputStream();
+                JsonGenerator json = mapper.getFactory().createGenerator(out)) {
+            json.writeStartArray();
+            for (Hypervisor h : all) {
+                listItemWriter.writeValue(json, HypervisorJson.from(h));
+            }
+            json.writeEndArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void create(ServerRequest req, ServerResponse res) {

@@ -28,6 +28,23 @@ public interface KeyValueStore extends AutoCloseable {
     Snapshot read(String prefix);
 
     /**
+     * Reads, in the same one round trip as {@link #read(String)}, only the keys under {@code prefix}
+     * that end with {@code keySuffix}: the list of every hypervisor needs each record's {@code
+     * /metadata} key but none of the config, subnet and guest keys beside it. Neither etcd nor
+     * Consul filters by suffix on the server, so the store still sends every key under the prefix;
+     * what an adapter saves is turning the others into strings and entries (at 10,000 hypervisors,
+     * seven of every eight keys), which is most of the memory a list request takes.
+     *
+     * <p>The snapshot's revision is the read's, exactly as for {@link #read(String)}. The default
+     * filters the full read; adapters override it to skip the unwanted keys before decoding them.
+     */
+    default Snapshot read(String prefix, String keySuffix) {
+        Snapshot all = read(prefix);
+        return new Snapshot(
+                all.entries().stream().filter(kv -> kv.key().endsWith(keySuffix)).toList(), all.revision());
+    }
+
+    /**
      * Applies the transaction's mutations atomically if and only if all its conditions hold.
      *
      * @return {@link TxnResult#committed(long)} with the revision the writes got, or {@link

@@ -75,6 +75,31 @@ public abstract class KeyValueStoreContract {
     }
 
     @Test
+    @DisplayName("a suffix read returns only the keys under the prefix that end with the suffix")
+    void suffixReadKeepsOnlyMatchingKeys() {
+        long a = put(root + "a/metadata", "record a");
+        put(root + "a/config/metadata-ish", "x");
+        put(root + "a/config/k", "x");
+        long b = put(root + "b/metadata", "record b");
+        put(root + "b/guests/g", "x");
+        put(root.substring(0, root.length() - 1) + "-sibling/metadata", "outside");
+        Snapshot filtered = store.read(root, "/metadata");
+        assertThat(filtered.entries()).containsExactly(
+                new KeyValue(root + "a/metadata", "record a", a), new KeyValue(root + "b/metadata", "record b", b));
+        assertThat(filtered.revision()).isGreaterThanOrEqualTo(b);
+        assertThat(store.read(root, "/nothing-ends-so").entries()).isEmpty();
+        assertThat(store.read(root + "none/", "/metadata").entries()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a suffix read is taken at the same revision as a full read of the prefix")
+    void suffixReadRevisionIsTheReadsRevision() {
+        put(root + "a/metadata", "record");
+        long last = put(root + "a/guests/g", "x");
+        assertThat(store.read(root, "/metadata").revision()).isGreaterThanOrEqualTo(last);
+    }
+
+    @Test
     @DisplayName("values keep every character, including non-ASCII and JSON")
     void valuesRoundTrip() {
         String value = "{\"k\":\"ünïcödé ✓ \\\"quoted\\\"\"}\n\ttabs";
