@@ -99,6 +99,11 @@ final class MeteredKeyValueStore implements KeyValueStore {
     }
 
     @Override
+    public boolean readsInTxn() {
+        return delegate.readsInTxn();
+    }
+
+    @Override
     public void ping() {
         delegate.ping();
     }

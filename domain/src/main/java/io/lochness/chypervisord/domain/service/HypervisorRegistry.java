@@ -237,6 +237,13 @@ public final class HypervisorRegistry implements HypervisorService {
      */
     private SortedMap<String, String> patchChildren(String operation, HypervisorId id, String prefix,
             SortedMap<String, String> changes, Precondition precondition) {
+        if (store.readsInTxn() && precondition.revisions() == null) {
+            // No If-Match, or If-Match: *: nothing to compare but the record's existence.
+            Txn txn = new Txn(List.of(new Txn.Present(LochnessLayout.metadata(id))), writes(prefix, changes), prefix);
+            if (txn.size() <= store.maxTxnOperations()) {
+                return patchChildrenInOneTrip(operation, id, prefix, txn);
+            }
+        }
         return retrying(operation, () -> {
             Current current = readChecked(id, precondition);
             SortedMap<String, String> map = current.children(prefix);
@@ -252,6 +259,40 @@ public final class HypervisorRegistry implements HypervisorService {
             });
             return new Attempt<>(new Txn(List.of(current.unchanged()), writes), revision -> map);
         });
+    }
+
+    /**
+     * The writes and the whole resulting map in one store round trip: the transaction holds only
+     * while the record exists, and reads the map back after its writes, so the answer is exactly
+     * the state the change produced (another writer's key included), not a guess from a read
+     * taken before. A refusal means the record was missing at commit time: a read tells a deleted
+     * record (404) from one created again meanwhile (tried again).
+     */
+    private SortedMap<String, String> patchChildrenInOneTrip(
+            String operation, HypervisorId id, String prefix, Txn txn) {
+        for (int n = 0; n < MAX_ATTEMPTS; n++) {
+            TxnResult result = store.commit(txn);
+            if (result.committed()) {
+                SortedMap<String, String> map = new TreeMap<>();
+                for (KeyValue kv : result.read()) {
+                    map.put(kv.key().substring(prefix.length()), kv.value());
+                }
+                return map;
+            }
+            read(id); // throws HypervisorNotFoundException when the record is gone
+            if (n + 1 < MAX_ATTEMPTS) {
+                conflicts.retried(operation);
+            }
+        }
+        throw new ConflictException(
+                operation + " lost the race to concurrent writers " + MAX_ATTEMPTS + " times in a row; try again");
+    }
+
+    private static List<Txn.Mutation> writes(String prefix, SortedMap<String, String> changes) {
+        List<Txn.Mutation> writes = new ArrayList<>();
+        changes.forEach((name, value) -> writes.add(
+                value.isEmpty() ? new Txn.Delete(prefix + name) : new Txn.Put(prefix + name, value)));
+        return writes;
     }
 
     @Override

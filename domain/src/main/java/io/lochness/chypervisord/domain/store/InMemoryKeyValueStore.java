@@ -58,19 +58,24 @@ public final class InMemoryKeyValueStore implements KeyValueStore {
                 return TxnResult.conflict();
             }
         }
-        if (txn.mutations().isEmpty()) {
-            return TxnResult.committed(Math.max(revision, 1));
-        }
-        long next = revision + 1;
-        for (Txn.Mutation mutation : txn.mutations()) {
-            switch (mutation) {
-                case Txn.Put put -> data.put(put.key(), new Entry(put.value(), next));
-                case Txn.Delete delete -> data.remove(delete.key());
-                case Txn.DeletePrefix deletePrefix -> tail(deletePrefix.prefix()).clear();
+        if (!txn.mutations().isEmpty()) {
+            long next = revision + 1;
+            for (Txn.Mutation mutation : txn.mutations()) {
+                switch (mutation) {
+                    case Txn.Put put -> data.put(put.key(), new Entry(put.value(), next));
+                    case Txn.Delete delete -> data.remove(delete.key());
+                    case Txn.DeletePrefix deletePrefix -> tail(deletePrefix.prefix()).clear();
+                }
             }
+            revision = next;
         }
-        revision = next;
-        return TxnResult.committed(next);
+        long at = Math.max(revision, 1);
+        return txn.readBack() == null ? TxnResult.committed(at) : TxnResult.committed(at, read(txn.readBack()).entries());
+    }
+
+    @Override
+    public boolean readsInTxn() {
+        return true;
     }
 
     private boolean holds(Txn.Condition condition) {
@@ -79,6 +84,7 @@ public final class InMemoryKeyValueStore implements KeyValueStore {
                 Entry entry = data.get(keyAt.key());
                 yield entry == null ? keyAt.revision() == 0 : entry.revision() == keyAt.revision();
             }
+            case Txn.Present present -> data.containsKey(present.key());
             case Txn.PrefixEmpty empty -> tail(empty.prefix()).isEmpty();
         };
     }

@@ -291,7 +291,11 @@ class HypervisorRegistryTest {
         assertThatThrownBy(() -> operation.accept(registry)).isInstanceOf(HypervisorNotFoundException.class);
         assertThat(everything()).isEqualTo(before);
         assertThat(raw.read(LochnessLayout.prefix(UNKNOWN)).entries()).isEmpty();
-        assertThat(store.commits).hasValue(0);
+        // Nothing is offered to the store, except a config or subnets PATCH's one-round-trip
+        // commit, which the store itself refuses because it is guarded by the record's existence.
+        assertThat(store.offered).allSatisfy(txn ->
+                assertThat(txn.conditions()).contains(new Txn.Present(LochnessLayout.metadata(UNKNOWN))));
+        assertThat(store.commits.get()).isLessThanOrEqualTo(1);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -359,6 +363,75 @@ class HypervisorRegistryTest {
                         Precondition.NONE))
                 .isInstanceOf(ConflictException.class);
         assertThat(everything()).isEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("on a store that reads back in a transaction, a config PATCH is one round trip: one commit, no read")
+    void configPatchIsOneRoundTrip() {
+        Hypervisor seed = seeded();
+        store.resetCounts();
+
+        Map<String, String> result = registry.updateConfig(seed.id(), config("a", "1"), Precondition.NONE);
+
+        assertThat(result).containsExactly(Map.entry("a", "1"));
+        assertThat(store.reads.get()).isZero();
+        assertThat(store.commits.get()).isEqualTo(1);
+        Txn txn = store.offered.get(0);
+        assertThat(txn.conditions()).containsExactly(new Txn.Present(LochnessLayout.metadata(seed.id())));
+        assertThat(txn.readBack()).isEqualTo(LochnessLayout.configPrefix(seed.id()));
+    }
+
+    @Test
+    @DisplayName("a config PATCH answers the config its commit left, a key another writer set meanwhile included")
+    void configPatchAnswersTheCommittedState() {
+        Hypervisor seed = seeded();
+        String other = LochnessLayout.config(seed.id(), new ConfigKey("set-by-another-daemon"));
+        store.hook = (txn, delegate) -> {
+            putRaw(other, "x");
+            return delegate.commit(txn);
+        };
+
+        Map<String, String> result = registry.updateConfig(seed.id(), config("a", "1"), Precondition.NONE);
+
+        assertThat(result).containsExactly(Map.entry("a", "1"), Map.entry("set-by-another-daemon", "x"));
+    }
+
+    @Test
+    @DisplayName("a config PATCH racing the record's delete is HypervisorNotFoundException and writes nothing")
+    void configPatchRacingDeleteIsNotFound() {
+        Hypervisor seed = seeded();
+        store.hook = (txn, delegate) -> {
+            raw.commit(new Txn(List.of(), List.of(new Txn.DeletePrefix(LochnessLayout.prefix(seed.id())))));
+            return delegate.commit(txn);
+        };
+
+        assertThatThrownBy(() -> registry.updateConfig(seed.id(), config("a", "1"), Precondition.NONE))
+                .isInstanceOf(HypervisorNotFoundException.class);
+        assertThat(everything()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("without read-back, or with If-Match on a revision, a config PATCH reads and then commits on the record's revision")
+    void configPatchWithoutReadBackComparesTheRevision() {
+        Hypervisor seed = seeded();
+        long revision = registry.get(seed.id()).revision();
+        Txn.KeyAt unchanged = new Txn.KeyAt(LochnessLayout.metadata(seed.id()), revision);
+
+        store.readsInTxn = false;
+        store.resetCounts();
+        assertThat(registry.updateConfig(seed.id(), config("a", "1"), Precondition.NONE))
+                .containsExactly(Map.entry("a", "1"));
+        assertThat(store.reads.get()).isEqualTo(1);
+        assertThat(store.offered).singleElement().satisfies(txn -> {
+            assertThat(txn.conditions()).containsExactly(unchanged);
+            assertThat(txn.readBack()).isNull();
+        });
+
+        store.readsInTxn = true;
+        store.resetCounts();
+        assertThat(registry.updateConfig(seed.id(), config("b", "2"), Precondition.oneOf(Set.of(revision))))
+                .containsExactly(Map.entry("a", "1"), Map.entry("b", "2"));
+        assertThat(store.offered).singleElement().satisfies(txn -> assertThat(txn.conditions()).containsExactly(unchanged));
     }
 
     // ---- subnets -----------------------------------------------------------------------------

@@ -26,9 +26,12 @@ final class InterceptingStore implements KeyValueStore {
     final List<Txn> offered = new CopyOnWriteArrayList<>();
     volatile CommitHook hook = (txn, d) -> d.commit(txn);
     volatile int maxTxnOperations = Integer.MAX_VALUE;
+    /** Whether the registry may read back inside a commit: as the delegate unless a test says otherwise. */
+    volatile boolean readsInTxn;
 
     InterceptingStore(KeyValueStore delegate) {
         this.delegate = delegate;
+        this.readsInTxn = delegate.readsInTxn();
     }
 
     void resetCounts() {
@@ -58,6 +61,11 @@ final class InterceptingStore implements KeyValueStore {
     @Override
     public int maxTxnOperations() {
         return maxTxnOperations;
+    }
+
+    @Override
+    public boolean readsInTxn() {
+        return readsInTxn;
     }
 
     @Override

@@ -216,6 +216,9 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                             + " operations; this one has "
                             + txn.size());
         }
+        if (txn.readBack() != null) {
+            throw new IllegalArgumentException("the consul store reads nothing back in a transaction (readsInTxn is false)");
+        }
         long until = startCall();
         if (txn.size() == 0) {
             return TxnResult.committed(1);
@@ -243,10 +246,10 @@ public final class ConsulKeyValueStore implements KeyValueStore {
             }
         }
 
-        // Conditions first (check-index, check-not-exists, then the get-tree witnesses), then the
-        // mutations in the caller's order. Results come back in op order, only for set,
-        // check-index (an echo of the checked key) and get-tree (one per key found): the last
-        // results are the sets', the ones before are echoes and witnesses.
+        // Conditions first (check-index, check-not-exists, get, then the get-tree witnesses), then
+        // the mutations in the caller's order. Results come back in op order, only for set,
+        // check-index and get (an echo of the checked key) and get-tree (one per key found): the
+        // last results are the sets', the ones before are echoes and witnesses.
         ArrayNode ops = JSON.createArrayNode();
         Map<String, Integer> echoes = new HashMap<>();
         for (Txn.Condition condition : txn.conditions()) {
@@ -258,6 +261,15 @@ public final class ConsulKeyValueStore implements KeyValueStore {
         for (Txn.Condition condition : txn.conditions()) {
             if (condition instanceof Txn.KeyAt keyAt && keyAt.revision() == 0) {
                 op(ops, "check-not-exists", keyAt.key());
+            }
+        }
+        // Consul has no check-exists verb; "get" fails the transaction when its key is missing,
+        // and echoes the key (at whatever index it has) when it is there.
+        Map<String, Integer> presentEchoes = new HashMap<>();
+        for (Txn.Condition condition : txn.conditions()) {
+            if (condition instanceof Txn.Present present) {
+                op(ops, "get", present.key());
+                presentEchoes.merge(present.key(), 1, Integer::sum);
             }
         }
         for (String prefix : guarded) {
@@ -300,7 +312,9 @@ public final class ConsulKeyValueStore implements KeyValueStore {
             knownIndex = Math.max(knownIndex, index);
             String id = key + '\u0000' + index;
             Integer left = echoes.get(id);
-            if (left == null) {
+            if (left == null && presentEchoes.containsKey(key)) {
+                presentEchoes.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+            } else if (left == null) {
                 raced.add(key);
             } else if (left == 1) {
                 echoes.remove(id);

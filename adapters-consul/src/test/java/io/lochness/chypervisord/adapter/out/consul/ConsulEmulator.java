@@ -190,6 +190,13 @@ final class ConsulEmulator extends Dispatcher {
                         results.addObject().set("KV", toJson(key, current, false));
                     }
                 }
+                case "get" -> {
+                    if (current == null) {
+                        error = "key \"" + key + "\" doesn't exist";
+                    } else {
+                        results.addObject().set("KV", toJson(key, current, true));
+                    }
+                }
                 case "check-not-exists" -> {
                     if (current != null) {
                         error = "key \"" + key + "\" exists";

@@ -258,6 +258,47 @@ class ConsulKeyValueStoreWireTest {
     }
 
     @Test
+    @DisplayName("'present' is a get op (Consul has no check-exists); its echo is not taken for a raced key")
+    void presentIsAGet() throws Exception {
+        server.enqueue(
+                json(
+                        200,
+                        "{\"Results\":["
+                                + txnResult("h/metadata", b64("{}"), 33)
+                                + ","
+                                + txnResult("h/config/a", null, 58)
+                                + "],\"Errors\":null}"));
+
+        TxnResult result = store.commit(
+                new Txn(List.of(new Txn.Present("h/metadata")), List.of(new Txn.Put("h/config/a", "1"))));
+
+        assertThat(result).isEqualTo(TxnResult.committed(58));
+        JsonNode ops = txnBody(take());
+        assertThat(verbs(ops)).containsExactly("get", "set");
+        assertThat(ops.get(0).path("KV").path("Key").asText()).isEqualTo("h/metadata");
+        assertThat(ops.get(0).path("KV").has("Index")).isFalse();
+    }
+
+    @Test
+    @DisplayName("a get of a missing key fails the txn (409): a conflict")
+    void presentOfMissingKeyIsConflict() {
+        server.enqueue(
+                json(409, "{\"Results\":null,\"Errors\":[{\"OpIndex\":0,\"What\":\"key \\\"h/metadata\\\" doesn't exist\"}]}"));
+        TxnResult result = store.commit(
+                new Txn(List.of(new Txn.Present("h/metadata")), List.of(new Txn.Put("h/config/a", "1"))));
+        assertThat(result).isEqualTo(TxnResult.conflict());
+    }
+
+    @Test
+    @DisplayName("a transaction that reads back is refused before anything is sent: Consul's store does not offer it")
+    void readBackIsRefused() {
+        assertThat(store.readsInTxn()).isFalse();
+        assertThatThrownBy(() -> store.commit(new Txn(List.of(), List.of(new Txn.Put("k", "v")), "h/")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(server.getRequestCount()).isZero();
+    }
+
+    @Test
     @DisplayName("a 409 with Errors (failed check) is a conflict")
     void failedCheckIsConflict() {
         server.enqueue(

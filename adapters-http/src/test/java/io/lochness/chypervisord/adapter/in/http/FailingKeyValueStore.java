@@ -56,7 +56,8 @@ public final class FailingKeyValueStore implements KeyValueStore {
     @Override
     public TxnResult commit(Txn txn) {
         throwUnexpected();
-        if (failCommits) {
+        // A transaction that reads back is a read too: a store that cannot read cannot answer it.
+        if (failCommits || (failReads && txn.readBack() != null)) {
             throw new StoreUnavailableException("the " + delegate.name() + " store did not answer in time");
         }
         return delegate.commit(txn);
@@ -72,6 +73,11 @@ public final class FailingKeyValueStore implements KeyValueStore {
     @Override
     public int maxTxnOperations() {
         return delegate.maxTxnOperations();
+    }
+
+    @Override
+    public boolean readsInTxn() {
+        return delegate.readsInTxn();
     }
 
     @Override

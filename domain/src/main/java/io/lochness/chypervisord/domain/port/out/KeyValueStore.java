@@ -60,6 +60,14 @@ public interface KeyValueStore extends AutoCloseable {
         return Integer.MAX_VALUE;
     }
 
+    /**
+     * Whether {@link #commit(Txn)} takes a transaction with a {@link Txn#readBack()} prefix: then
+     * a change and the state it leads to take one round trip, not a read and a commit.
+     */
+    default boolean readsInTxn() {
+        return false;
+    }
+
     /** A cheap round trip that throws {@link StoreUnavailableException} when the store is down. */
     void ping();
 

@@ -6,16 +6,27 @@ import java.util.Objects;
 /**
  * One atomic, compare-guarded store transaction: when every condition holds, every mutation is
  * applied, in order; otherwise nothing is.
+ *
+ * <p>{@code readBack}, when not null, is a prefix read inside the transaction, after its writes:
+ * a committed result carries every key under it as the writes left them, at the commit's
+ * revision, with no other writer's change in between. Only stores whose {@link
+ * KeyValueStore#readsInTxn()} is true take one (etcd's Txn holds a range; Consul's {@code
+ * get-tree} result cannot be told apart from its writes' results reliably enough).
  */
-public record Txn(List<Condition> conditions, List<Mutation> mutations) {
+public record Txn(List<Condition> conditions, List<Mutation> mutations, String readBack) {
     public Txn {
         conditions = List.copyOf(conditions);
         mutations = List.copyOf(mutations);
     }
 
+    /** A transaction that reads nothing back. */
+    public Txn(List<Condition> conditions, List<Mutation> mutations) {
+        this(conditions, mutations, null);
+    }
+
     /** How many operations the transaction holds, as counted against a store's limit. */
     public int size() {
-        return conditions.size() + mutations.size();
+        return conditions.size() + mutations.size() + (readBack == null ? 0 : 1);
     }
 
     /** A guard evaluated inside the store, atomically with the writes. */
@@ -35,6 +46,13 @@ public record Txn(List<Condition> conditions, List<Mutation> mutations) {
 
         public static KeyAt absent(String key) {
             return new KeyAt(key, 0);
+        }
+    }
+
+    /** Holds when {@code key} exists, whatever its revision. */
+    public record Present(String key) implements Condition {
+        public Present {
+            Objects.requireNonNull(key, "key");
         }
     }
 

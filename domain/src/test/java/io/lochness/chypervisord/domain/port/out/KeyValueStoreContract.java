@@ -142,6 +142,54 @@ public abstract class KeyValueStoreContract {
     }
 
     @Test
+    @DisplayName("'present' holds for an existing key, whatever its revision, and fails for a missing one")
+    void presentCondition() {
+        Txn write = new Txn(List.of(new Txn.Present(root + "k")), List.of(new Txn.Put(root + "child", "1")));
+        assertThat(store.commit(write)).isEqualTo(TxnResult.conflict());
+        assertThat(store.read(root).entries()).isEmpty();
+        put(root + "k", "1");
+        put(root + "k", "2");
+        TxnResult result = store.commit(write);
+        assertThat(result.committed()).isTrue();
+        assertThat(keys(root)).containsExactly(root + "child", root + "k");
+        put(root + "k", "3");
+        store.commit(new Txn(List.of(), List.of(new Txn.Delete(root + "k"))));
+        assertThat(store.commit(write)).isEqualTo(TxnResult.conflict());
+    }
+
+    @Test
+    @DisplayName("a read-back returns the prefix as the writes left it, at the commit's revision; stores without it refuse it")
+    void readBackInsideTheTransaction() {
+        long before = put(root + "m/b", "old");
+        put(root + "m/c", "gone soon");
+        put(root + "other", "x");
+        Txn txn = new Txn(
+                List.of(new Txn.Present(root + "other")),
+                List.of(new Txn.Put(root + "m/a", "new"), new Txn.Delete(root + "m/c")),
+                root + "m/");
+        if (!store.readsInTxn()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.commit(txn))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThat(keys(root)).containsExactly(root + "m/b", root + "m/c", root + "other");
+            return;
+        }
+        TxnResult result = store.commit(txn);
+        assertThat(result.committed()).isTrue();
+        assertThat(result.read()).containsExactly(
+                new KeyValue(root + "m/a", "new", result.revision()), new KeyValue(root + "m/b", "old", before));
+        assertThat(store.read(root + "m/").entries()).isEqualTo(result.read());
+
+        Txn refused = new Txn(List.of(new Txn.Present(root + "missing")), List.of(new Txn.Put(root + "m/z", "1")), root + "m/");
+        TxnResult conflict = store.commit(refused);
+        assertThat(conflict.committed()).isFalse();
+        assertThat(conflict.read()).isEmpty();
+        assertThat(keys(root + "m/")).containsExactly(root + "m/a", root + "m/b");
+
+        TxnResult readOnly = store.commit(new Txn(List.of(new Txn.Present(root + "other")), List.of(), root + "m/"));
+        assertThat(readOnly.read()).isEqualTo(result.read());
+    }
+
+    @Test
     @DisplayName("a compare on the current revision commits; on a stale one it changes nothing")
     void revisionCondition() {
         long first = put(root + "k", "1");
