@@ -66,7 +66,7 @@ fi
 # The JVM runs as a child so that this script can stop the etcd it started afterwards. Ctrl-C
 # and SIGTERM reach the script, which passes them to the JVM as SIGTERM (a graceful stop,
 # on_signal above) and waits for it; the EXIT trap then stops etcd.
-java $(jvm_quiet_opts) ${JAVA_OPTS:--XX:+UseSerialGC -Xmx256m} -jar "$JAR" "$@" &
+java $(jvm_quiet_opts) ${JAVA_OPTS:-$SERVICE_JAVA_OPTS_DEFAULT} -jar "$JAR" "$@" &
 java_pid=$!
 status=0
 while :; do

@@ -27,7 +27,7 @@ Usage: bench/run.sh [options]
   --threads N           wrk threads (default 2)
   --sizes "N1 N2 ..."   data-set sizes, loaded in turn by topping up (default "1000 10000")
   --out FILE            results file (default bench/results/latest.md; the smoke run writes none)
-Environment: CHYP_JAVA_OPTS (JVM flags of the service; default "-XX:+UseSerialGC -Xmx256m"),
+Environment: CHYP_JAVA_OPTS (JVM flags of the service; default "-XX:+UseSerialGC -Xmx96m", as run.sh),
              JAVA_HOME (the JDK; else the newest 21+ under /usr/lib/jvm).
 EOF
 }
@@ -79,7 +79,7 @@ if [ "$SMOKE" = 1 ]; then
 fi
 (( CONNS >= THREADS )) || CONNS=$THREADS
 (( LIST_CONNS >= THREADS )) || LIST_CONNS=$THREADS
-CHYP_JAVA_OPTS=${CHYP_JAVA_OPTS:--XX:+UseSerialGC -Xmx256m}
+CHYP_JAVA_OPTS=${CHYP_JAVA_OPTS:-$SERVICE_JAVA_OPTS_DEFAULT}
 
 log() { echo "[bench] $*" >&2; }
 die() { echo "[bench] FAILED: $*" >&2; exit 1; }

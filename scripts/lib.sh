@@ -65,6 +65,13 @@ ensure_wrk() {
   return 1
 }
 
+# The service's default JVM flags (JAVA_OPTS overrides them in run.sh, CHYP_JAVA_OPTS in the
+# benchmark): the serial collector and a 96 MB heap, which holds the list of 10,000 hypervisors
+# with room to spare (README, "Performance"). Raise -Xmx for much larger fleets.
+SERVICE_JAVA_OPTS_DEFAULT="-XX:+UseSerialGC -Xmx96m"
+# Fewer glibc malloc arenas: the JVM's native allocations then fragment less (about 10 MB of RSS).
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
+
 # The JVM options the project runs Maven and the service with (JDK 25 warns about sun.misc.Unsafe).
 jvm_quiet_opts() {
   local v

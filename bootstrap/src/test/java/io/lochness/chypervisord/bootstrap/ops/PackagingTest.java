@@ -57,6 +57,8 @@ class PackagingTest {
         assertThat(service.get("TimeoutStopSec")).containsExactly("15");
         assertThat(service.get("DynamicUser")).containsExactly("yes");
         assertThat(service).doesNotContainKey("User");
+        assertThat(service.get("Environment"))
+                .contains("\"JAVA_OPTS=-XX:+UseSerialGC -Xmx96m\"", "MALLOC_ARENA_MAX=2");
     }
 
     @Test
@@ -78,7 +80,7 @@ class PackagingTest {
         assertThat(lines).allSatisfy(l -> assertThat(l.isBlank() || l.startsWith("#")).as(l).isTrue());
         String text = String.join("\n", lines);
         assertThat(text).contains("#CHYPERVISORD_ARGS=\"--kv etcd://10.0.0.1:2379 -p 17000\"",
-                "#ETCD_USERNAME=", "#ETCD_PASSWORD=", "#JAVA_OPTS=\"-XX:+UseSerialGC -Xmx256m\"");
+                "#ETCD_USERNAME=", "#ETCD_PASSWORD=", "#JAVA_OPTS=\"-XX:+UseSerialGC -Xmx96m\"");
     }
 
     /** {@code systemd-analyze verify}, where systemd's tools are installed. */

@@ -46,6 +46,7 @@ public final class HypervisorRegistry implements HypervisorService {
 
     private final KeyValueStore store;
     private final ConflictListener conflicts;
+    private final FreshReadCoalescer<List<Hypervisor>> lists = new FreshReadCoalescer<>(this::readList);
 
     /** Told of each lost race that is retried, for metrics. */
     @FunctionalInterface
@@ -126,8 +127,18 @@ public final class HypervisorRegistry implements HypervisorService {
 
     private record Attempt<T>(Txn txn, Function<Long, T> result) {}
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Concurrent calls share store reads ({@link FreshReadCoalescer}): each gets the result
+     * of one read that started after it called, so the list is as fresh as if it had read alone.
+     */
     @Override
     public List<Hypervisor> list() {
+        return lists.get();
+    }
+
+    private List<Hypervisor> readList() {
         // Only the records: the config, subnet and guest keys beside them are not part of the list.
         Snapshot all = store.read(LochnessLayout.HYPERVISORS, LochnessLayout.METADATA_SUFFIX);
         List<Hypervisor> out = new ArrayList<>();
@@ -150,7 +161,7 @@ public final class HypervisorRegistry implements HypervisorService {
             }
         }
         out.sort((a, b) -> a.id().compareTo(b.id()));
-        return out;
+        return List.copyOf(out); // shared by the callers of one batch
     }
 
     @Override

@@ -25,6 +25,8 @@ final class InterceptingStore implements KeyValueStore {
     final AtomicInteger commits = new AtomicInteger();
     final List<Txn> offered = new CopyOnWriteArrayList<>();
     volatile CommitHook hook = (txn, d) -> d.commit(txn);
+    /** Runs in every read after the delegate answered, before the answer is returned (to hold it, or fail it). */
+    volatile Runnable afterRead = () -> {};
     volatile int maxTxnOperations = Integer.MAX_VALUE;
     /** Whether the registry may read back inside a commit: as the delegate unless a test says otherwise. */
     volatile boolean readsInTxn;
@@ -48,7 +50,9 @@ final class InterceptingStore implements KeyValueStore {
     @Override
     public Snapshot read(String prefix) {
         reads.incrementAndGet();
-        return delegate.read(prefix);
+        Snapshot snapshot = delegate.read(prefix);
+        afterRead.run();
+        return snapshot;
     }
 
     @Override

@@ -29,6 +29,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
 import io.lochness.chypervisord.domain.port.out.KeyValue;
 import io.lochness.chypervisord.domain.port.out.KeyValueStore;
@@ -104,6 +105,19 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     private static final ByteString PING_KEY = ByteString.copyFromUtf8("health");
     private static final Comparator<ByteString> BYTES = ByteString.unsignedLexicographicalComparator();
 
+    /** The Range call decoded by {@link RangeDecoder}, every key kept. */
+    private static final MethodDescriptor<RangeRequest, RangeDecoder.Range> ALL_KEYS = RangeDecoder.method(null);
+
+    static {
+        // gRPC's netty would read whole range responses (12 MB for the list of 10,000 hypervisors)
+        // into direct memory: outside the heap limit, in RSS, and when it runs out, calls fail
+        // with UNKNOWN. On the heap they are bounded by -Xmx and collected like the rest. Set
+        // before netty's first use; -Dio.netty.noPreferDirect=false on the command line wins.
+        if (System.getProperty("io.netty.noPreferDirect") == null) {
+            System.setProperty("io.netty.noPreferDirect", "true");
+        }
+    }
+
     private final EtcdSettings settings;
     private final ManagedChannel channel;
     private final KVGrpc.KVBlockingStub kv;
@@ -161,36 +175,30 @@ public final class EtcdKeyValueStore implements KeyValueStore {
 
     @Override
     public Snapshot read(String prefix) {
-        return read(prefix, (ByteString) null);
+        return read(prefix, null, ALL_KEYS);
     }
 
-    /** {@inheritDoc} The suffix is matched on the key's bytes, so the other keys are never decoded. */
+    /** {@inheritDoc} The other keys are skipped as the response is decoded (see {@link RangeDecoder}). */
     @Override
     public Snapshot read(String prefix, String keySuffix) {
-        return read(prefix, ByteString.copyFromUtf8(Objects.requireNonNull(keySuffix, "keySuffix")));
+        Objects.requireNonNull(keySuffix, "keySuffix");
+        return read(prefix, keySuffix, RangeDecoder.method(keySuffix));
     }
 
-    private Snapshot read(String prefix, ByteString keySuffix) {
+    private Snapshot read(String prefix, String keySuffix, MethodDescriptor<RangeRequest, RangeDecoder.Range> method) {
         Objects.requireNonNull(prefix, "prefix");
         ByteString bytes = ByteString.copyFromUtf8(prefix);
         RangeRequest request =
                 RangeRequest.newBuilder().setKey(rangeStart(bytes)).setRangeEnd(prefixEnd(bytes)).build();
         long start = System.nanoTime();
-        RangeResponse response = call("read " + prefix, start, d -> kv.withDeadline(d).range(request));
-        List<KeyValue> entries = new ArrayList<>(keySuffix == null ? response.getKvsCount() : 16);
-        for (io.etcd.jetcd.api.KeyValue kv : response.getKvsList()) {
-            if (keySuffix == null || kv.getKey().endsWith(keySuffix)) {
-                entries.add(new KeyValue(
-                        kv.getKey().toStringUtf8(), kv.getValue().toStringUtf8(), kv.getModRevision()));
-            }
-        }
-        Snapshot snapshot = new Snapshot(entries, response.getHeader().getRevision());
+        RangeDecoder.Range range = call("read " + prefix, start, d -> ClientCalls.blockingUnaryCall(
+                channel, method, CallOptions.DEFAULT.withWaitForReady().withDeadline(d), request));
+        Snapshot snapshot = new Snapshot(range.entries(), range.revision());
         LOG.log(
                 Level.DEBUG,
-                () -> "etcd read '" + prefix + "'" + (keySuffix == null ? "" : " (keys ending '"
-                        + keySuffix.toStringUtf8() + "')") + ": " + entries.size() + " of "
-                        + response.getKvsCount() + " keys at revision " + snapshot.revision() + " in "
-                        + millis(start) + " ms");
+                () -> "etcd read '" + prefix + "'" + (keySuffix == null ? "" : " (keys ending '" + keySuffix + "')")
+                        + ": " + range.entries().size() + " of " + range.total() + " keys at revision "
+                        + snapshot.revision() + " in " + millis(start) + " ms");
         return snapshot;
     }
 
@@ -517,7 +525,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     private StoreUnavailableException failure(String what, long start, String reason, Throwable cause) {
         kickReconnect();
         String message = "etcd " + what + " failed at " + settings.hostPorts() + ": " + reason;
-        LOG.log(Level.DEBUG, () -> message + " (after " + millis(start) + " ms)");
+        LOG.log(Level.DEBUG, () -> message + " (after " + millis(start) + " ms)", cause);
         return new StoreUnavailableException(message, cause);
     }
 

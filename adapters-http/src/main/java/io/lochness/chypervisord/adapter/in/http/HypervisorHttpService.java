@@ -38,6 +38,7 @@ import java.util.function.Consumer;
  */
 public final class HypervisorHttpService implements HttpService {
     static final String ROOT = "/hypervisors";
+    private static final System.Logger LOG = System.getLogger(HypervisorHttpService.class.getName());
 
     private final HypervisorService service;
     private final ObjectMapper mapper;
@@ -125,8 +126,10 @@ public final class HypervisorHttpService implements HttpService {
                 listItemWriter.writeValue(json, HypervisorJson.from(h));
             }
             json.writeEndArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | UncheckedIOException e) {
+            // The status and part of the body are out: nothing can be told to the client any
+            // more, and a client that hangs up mid-list is no server fault worth a stack trace.
+            LOG.log(System.Logger.Level.DEBUG, () -> "GET " + ROOT + ": the client went away after part of the list: " + e);
         }
     }
 

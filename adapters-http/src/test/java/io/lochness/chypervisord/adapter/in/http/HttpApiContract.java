@@ -400,6 +400,26 @@ public abstract class HttpApiContract {
     }
 
     @Test
+    void givenHundredsOfHypervisors_list_streamsThemAllWholeAndSorted() {
+        // Hundreds of records make a body of many chunks: it must arrive whole, valid and in order.
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String id = newId();
+            ids.add(id);
+            create(id);
+        }
+        Resp r = get("/hypervisors");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+        assertThat(r.body().length()).isGreaterThan(300 * 200);
+        List<String> listed = new ArrayList<>();
+        r.json().forEach(h -> listed.add(h.get("id").textValue()));
+        assertThat(listed).isSorted().containsAll(ids);
+        Collections.sort(ids);
+        assertThat(listed.stream().filter(ids::contains).toList()).containsExactlyElementsOf(ids);
+    }
+
+    @Test
     void givenNoHypervisors_list_returnsEmptyArray() {
         // The store may be shared: start a server of our own on a fresh in-memory store.
         KeyValueStore empty = new io.lochness.chypervisord.domain.store.InMemoryKeyValueStore();

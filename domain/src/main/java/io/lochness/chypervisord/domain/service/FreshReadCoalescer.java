@@ -1,0 +1,92 @@
+package io.lochness.chypervisord.domain.service;
+
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * Lets concurrent callers share one run of an expensive read without ever getting an answer older
+ * than their call: callers that arrive while a read is running wait, and then share the next read,
+ * which starts after every one of them arrived. At most one read runs at a time.
+ *
+ * <p>This is for the whole list at 10,000 hypervisors: the store range is some 80,000 keys, which
+ * etcd answers one at a time anyway, so running 32 of them at once only multiplies the memory
+ * held for them (and lets them run past the store deadline together). Shared, each concurrent
+ * list costs the service one result, not one result each, and the store one range per batch.
+ *
+ * <p>Fresh, not cached: a caller never receives a read that started before it called, so a write
+ * acknowledged before a list request is always in that list. A failed read fails the callers of
+ * its batch only; the next batch reads afresh. Waiting is bounded by the reads themselves: the
+ * one running, then the caller's own (each under the store's deadline). The lock is a {@link
+ * ReentrantLock}, not a monitor, so waiting virtual threads never pin their carrier on Java 21.
+ */
+final class FreshReadCoalescer<T> {
+    private final Supplier<T> read;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    /** The batch that callers join: not started yet. Null when no caller is waiting. */
+    private Batch<T> open;
+    private boolean reading;
+
+    private static final class Batch<T> {
+        boolean done;
+        T value;
+        RuntimeException failure;
+    }
+
+    FreshReadCoalescer(Supplier<T> read) {
+        this.read = read;
+    }
+
+    /** The result of a read that started after this call; shared with callers that joined the same batch. */
+    T get() {
+        Batch<T> batch;
+        lock.lock();
+        try {
+            if (open == null) {
+                open = new Batch<>();
+            }
+            batch = open;
+            while (reading && !batch.done) {
+                changed.awaitUninterruptibly();
+            }
+            if (batch.done) {
+                return outcome(batch);
+            }
+            // No read runs and this batch's has not started: this caller runs it for the batch.
+            reading = true;
+            if (open == batch) {
+                open = null; // callers from now on form the next batch
+            }
+        } finally {
+            lock.unlock();
+        }
+        T value = null;
+        RuntimeException failure = null;
+        try {
+            value = read.get();
+        } catch (RuntimeException e) {
+            failure = e;
+        } finally {
+            lock.lock();
+            try {
+                batch.value = value;
+                batch.failure = failure != null ? failure
+                        : value == null ? new IllegalStateException("the read was interrupted by an error") : null;
+                batch.done = true;
+                reading = false;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+        return outcome(batch);
+    }
+
+    private static <T> T outcome(Batch<T> batch) {
+        if (batch.failure != null) {
+            throw batch.failure;
+        }
+        return batch.value;
+    }
+}
