@@ -223,10 +223,14 @@ run_wrk() {
     wrk -t "$THREADS" -c "$conns" -d "${WARMUP}s" --timeout 30s -s "$BENCH_DIR/lua/$script" "$url" -- "$IDS" \
       >/dev/null 2>&1 || true
   fi
+  local ops0="" ops_per="-"
+  if [ "$side" = chypervisord ]; then ops0=$(metric_ops) || die "cannot read /observe/metrics"; fi
   chyp0=$(cpu_us "$CHYP_PID"); etcd0=$(cpu_us "$ETCD_PID")
   out=$(wrk -t "$THREADS" -c "$conns" -d "${DURATION}s" --timeout 30s -s "$BENCH_DIR/lua/$script" "$url" -- "$IDS" 2>&1) \
     || { echo "$out" >&2; die "wrk failed on $scenario ($side)"; }
   chyp_cpu=$(( $(cpu_us "$CHYP_PID") - chyp0 )); etcd_cpu=$(( $(cpu_us "$ETCD_PID") - etcd0 ))
+  local ops1=""
+  if [ "$side" = chypervisord ]; then ops1=$(metric_ops) || die "cannot read /observe/metrics"; fi
   line=$(grep '^BENCHRESULT ' <<<"$out" | tail -1)
   [ -n "$line" ] || { echo "$out" >&2; die "wrk printed no result for $scenario ($side)"; }
   field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$line"; }
@@ -237,8 +241,12 @@ run_wrk() {
   local chyp_per etcd_per
   chyp_per=$(awk -v c="$chyp_cpu" -v r="$requests" 'BEGIN { printf "%.0f", (r > 0 ? c / r : 0) }')
   etcd_per=$(awk -v c="$etcd_cpu" -v r="$requests" 'BEGIN { printf "%.0f", (r > 0 ? c / r : 0) }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$side" "$rps" "$p50" "$p99" "$requests" "$status" \
-    "$socket" "$chyp_per" "$etcd_per" >>"$RESULTS"
+  # Store round trips (reads and txns) per request: concurrent lists share reads, PATCH reads none.
+  if [ -n "$ops1" ]; then
+    ops_per=$(awk -v a="$ops1" -v b="$ops0" -v r="$requests" 'BEGIN { printf "%.2f", (r > 0 ? (a - b) / r : 0) }')
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$side" "$rps" "$p50" "$p99" "$requests" "$status" \
+    "$socket" "$chyp_per" "$etcd_per" "$ops_per" >>"$RESULTS"
   log "$(printf '%-28s %-13s %9s req/s  p50 %8s us  p99 %8s us  non-2xx %s  socket errors %s  CPU/req: service %s us, etcd %s us' \
     "$scenario" "$side" "$rps" "$p50" "$p99" "$status" "$socket" "$chyp_per" "$etcd_per")"
   if (( requests - status <= 0 )); then
@@ -250,6 +258,12 @@ run_wrk() {
 scenario() {
   run_wrk "$1" "etcd direct" "$2" "$ETCD_URL" "$4"
   run_wrk "$1" "chypervisord" "$2" "$CHYP_URL" "$3"
+}
+
+# Every store call the service made so far (reads and txns, all outcomes).
+metric_ops() {
+  curl -fsS -m 10 "$CHYP_URL/observe/metrics" \
+    | awk '/^chypervisord_store_operations_seconds_count\{/ { s += $NF } END { printf "%d", s }'
 }
 
 metric_reads() {
@@ -336,14 +350,14 @@ report() {
   echo "- data: $SIZES hypervisors (8 keys each: record, 4 config keys, 2 subnets, 1 guest), loaded straight into etcd"
   echo "- reference: the same work on etcd's JSON gateway: range of the hypervisor's prefix (GET by id), range of lochness/hypervisors/ (list), one txn compare + put (PATCH config, POST)"
   echo
-  echo "| scenario | chypervisord req/s | p50 ms | p99 ms | etcd direct req/s | p50 ms | p99 ms | req/s ratio | p50 ratio | non-2xx (chyp / etcd) | CPU us/req: service + its etcd / etcd direct |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| scenario | chypervisord req/s | p50 ms | p99 ms | etcd direct req/s | p50 ms | p99 ms | req/s ratio | p50 ratio | non-2xx (chyp / etcd) | CPU us/req: service + its etcd / etcd direct | store calls/req |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   local s
   while IFS= read -r s; do
     local cr cp50 cp99 cn er ep50 ep99 en
     cr=$(get "$s" chypervisord 3); cp50=$(get "$s" chypervisord 4); cp99=$(get "$s" chypervisord 5); cn=$(get "$s" chypervisord 7)
     er=$(get "$s" "etcd direct" 3); ep50=$(get "$s" "etcd direct" 4); ep99=$(get "$s" "etcd direct" 5); en=$(get "$s" "etcd direct" 7)
-    echo "| $s | $cr | $(ms "$cp50") | $(ms "$cp99") | $er | $(ms "$ep50") | $(ms "$ep99") | $(ratio "$cr" "$er") | $(ratio "$cp50" "$ep50") | $cn / $en | $(get "$s" chypervisord 9) + $(get "$s" chypervisord 10) / $(get "$s" "etcd direct" 10) |"
+    echo "| $s | $cr | $(ms "$cp50") | $(ms "$cp99") | $er | $(ms "$ep50") | $(ms "$ep99") | $(ratio "$cr" "$er") | $(ratio "$cp50" "$ep50") | $cn / $en | $(get "$s" chypervisord 9) + $(get "$s" chypervisord 10) / $(get "$s" "etcd direct" 10) | $(get "$s" chypervisord 11) |"
   done < <(cut -f1 "$RESULTS" | awk '!seen[$0]++')
   echo
   echo "- chypervisord peak RSS (VmHWM at the end): $(( PEAK_RSS_KB / 1024 )) MB (VmRSS then: $(( RSS_KB / 1024 )) MB)"
