@@ -116,7 +116,7 @@ final class RequestBodies {
     /** A config PATCH: key to value; an empty string (or null, as Go decoded it) deletes. */
     Map<ConfigKey, String> config(JsonNode body) {
         Map<ConfigKey, String> out = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = body.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             ConfigKey key = new ConfigKey(e.getKey());
             JsonNode v = e.getValue();
@@ -136,7 +136,7 @@ final class RequestBodies {
     /** A subnets PATCH: subnet UUID to bridge name, all validated before anything is applied. */
     Map<SubnetId, BridgeName> subnets(JsonNode body) {
         Map<SubnetId, BridgeName> out = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = body.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             SubnetId subnet = new SubnetId(e.getKey());
             JsonNode v = e.getValue();
@@ -178,7 +178,7 @@ final class RequestBodies {
             throw new InvalidInputException("metadata must be an object of strings, got " + describe(v));
         }
         Map<String, String> out = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = v.properties().iterator(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getValue().isTextual()) {
                 throw new InvalidInputException(
