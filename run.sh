@@ -17,6 +17,7 @@ on_signal() {
 trap on_signal INT TERM
 
 find_jdk
+ensure_curl || exit 1
 JAR=bootstrap/target/chypervisord.jar
 if [ ! -f "$JAR" ] || [ -n "$(find domain adapters-* bootstrap pom.xml \( -name '*.java' -o -name pom.xml -o -path '*/resources/*' \) -newer "$JAR" -print -quit 2>/dev/null)" ]; then
   find_maven

@@ -119,7 +119,7 @@ trap 'exit 143' TERM
 find_jdk
 ensure_etcd
 ensure_wrk
-command -v curl >/dev/null 2>&1 || install_debian_package curl || die "curl is missing"
+ensure_curl || die "curl is missing"
 JAR="$ROOT/bootstrap/target/chypervisord.jar"
 if [ ! -f "$JAR" ] || [ -n "$(cd "$ROOT" && find domain adapters-* bootstrap pom.xml \( -name '*.java' -o -name pom.xml -o -path '*/resources/*' \) -newer "$JAR" -print -quit 2>/dev/null)" ]; then
   find_maven

@@ -14,6 +14,14 @@ find_jdk() {
     if [ "$dir" = "${JAVA_HOME:-}" ] && [ "$version" -ge 21 ]; then best=$dir; best_version=$version; break; fi
     if [ "$version" -ge 21 ] && [ "$version" -gt "$best_version" ]; then best=$dir; best_version=$version; fi
   done
+  if [ -z "$best" ] && [ -z "${_FIND_JDK_INSTALLED:-}" ]; then
+    # A fresh Debian machine: install one from the archive when we can, then look again.
+    _FIND_JDK_INSTALLED=1
+    if install_debian_package openjdk-21-jdk-headless || install_debian_package openjdk-25-jdk-headless; then
+      find_jdk
+      return
+    fi
+  fi
   if [ -z "$best" ]; then
     echo "chypervisord needs a JDK 21 or newer (Helidon 4); none found in JAVA_HOME or /usr/lib/jvm." >&2
     echo "Install one, e.g.: apt-get install openjdk-21-jdk-headless (or temurin-21-jdk), or set JAVA_HOME." >&2
@@ -54,6 +62,14 @@ ensure_etcd() {
   echo "etcd is missing and could not be installed here." >&2
   echo "On Debian/Ubuntu, as root: apt-get update && apt-get install etcd-server" >&2
   echo "Or put an etcd 3.4+ binary on the PATH." >&2
+  return 1
+}
+
+# Makes sure curl (the scripts' HTTP probe) is installed.
+ensure_curl() {
+  command -v curl >/dev/null 2>&1 && return 0
+  install_debian_package curl && return 0
+  echo "curl is missing: apt-get install curl" >&2
   return 1
 }
 
