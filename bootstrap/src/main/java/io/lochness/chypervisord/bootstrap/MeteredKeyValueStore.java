@@ -5,6 +5,7 @@ import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
+import io.lochness.chypervisord.domain.port.out.ForwardingKeyValueStore;
 import io.lochness.chypervisord.domain.port.out.KeyValueStore;
 import io.lochness.chypervisord.domain.port.out.Snapshot;
 import io.lochness.chypervisord.domain.port.out.Txn;
@@ -19,20 +20,14 @@ import java.util.function.Supplier;
  * read}, {@code txn}) and outcome ({@code ok}, {@code conflict}, {@code error}), and one DEBUG
  * line per store call.
  */
-final class MeteredKeyValueStore implements KeyValueStore {
+final class MeteredKeyValueStore extends ForwardingKeyValueStore {
     private static final System.Logger LOG = System.getLogger("chypervisord.store");
 
-    private final KeyValueStore delegate;
     private final MeterRegistry registry;
 
     MeteredKeyValueStore(KeyValueStore delegate, MeterRegistry registry) {
-        this.delegate = delegate;
+        super(delegate);
         this.registry = registry;
-    }
-
-    @Override
-    public String name() {
-        return delegate.name();
     }
 
     @Override
@@ -93,23 +88,4 @@ final class MeteredKeyValueStore implements KeyValueStore {
                 .increment();
     }
 
-    @Override
-    public int maxTxnOperations() {
-        return delegate.maxTxnOperations();
-    }
-
-    @Override
-    public boolean readsInTxn() {
-        return delegate.readsInTxn();
-    }
-
-    @Override
-    public void ping() {
-        delegate.ping();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
-    }
 }

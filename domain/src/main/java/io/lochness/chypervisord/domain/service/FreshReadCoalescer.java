@@ -31,7 +31,7 @@ final class FreshReadCoalescer<T> {
     private static final class Batch<T> {
         boolean done;
         T value;
-        RuntimeException failure;
+        Throwable failure; // a RuntimeException or an Error: read.get() throws nothing else
     }
 
     FreshReadCoalescer(Supplier<T> read) {
@@ -54,39 +54,40 @@ final class FreshReadCoalescer<T> {
                 return outcome(batch);
             }
             // No read runs and this batch's has not started: this caller runs it for the batch.
+            // Only a batch's runner closes it, so this batch is still the open one.
             reading = true;
-            if (open == batch) {
-                open = null; // callers from now on form the next batch
-            }
+            open = null; // callers from now on form the next batch
         } finally {
             lock.unlock();
         }
         T value = null;
-        RuntimeException failure = null;
+        Throwable failure = null;
         try {
             value = read.get();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             failure = e;
+        }
+        lock.lock();
+        try {
+            batch.value = value;
+            batch.failure = failure;
+            batch.done = true;
+            reading = false;
+            changed.signalAll();
         } finally {
-            lock.lock();
-            try {
-                batch.value = value;
-                batch.failure = failure != null ? failure
-                        : value == null ? new IllegalStateException("the read was interrupted by an error") : null;
-                batch.done = true;
-                reading = false;
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
+            lock.unlock();
         }
         return outcome(batch);
     }
 
     private static <T> T outcome(Batch<T> batch) {
-        if (batch.failure != null) {
-            throw batch.failure;
+        switch (batch.failure) {
+            case null -> {
+                return batch.value;
+            }
+            case RuntimeException e -> throw e;
+            case Error e -> throw e;
+            default -> throw new IllegalStateException(batch.failure);
         }
-        return batch.value;
     }
 }

@@ -28,7 +28,7 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.function.IntFunction;
 
 /**
  * The hypervisor registry: implements the in-port over the key-value store port.
@@ -63,18 +63,21 @@ public final class HypervisorRegistry implements HypervisorService {
         this.conflicts = conflicts;
     }
 
-    /** What one hypervisor's keys say, as read in one round trip. */
-    private record Current(HypervisorId id, Snapshot snapshot, KeyValue metadataKey, Hypervisor record) {
+    /**
+     * What one hypervisor's keys say, as read in one round trip. The record is decoded only when
+     * asked for: the config, subnets and guests need only to know that it exists.
+     */
+    private record Current(HypervisorId id, Snapshot snapshot, KeyValue metadataKey) {
+        Hypervisor record() {
+            return RecordCodec.decode(metadataKey.key(), id, metadataKey.value());
+        }
+
         long revision() {
             return metadataKey.revision();
         }
 
         SortedMap<String, String> children(String prefix) {
-            SortedMap<String, String> out = new TreeMap<>();
-            for (KeyValue kv : snapshot.under(prefix)) {
-                out.put(kv.key().substring(prefix.length()), kv.value());
-            }
-            return out;
+            return HypervisorRegistry.children(prefix, snapshot.under(prefix));
         }
 
         Txn.KeyAt unchanged() {
@@ -87,7 +90,7 @@ public final class HypervisorRegistry implements HypervisorService {
         String metadataKey = LochnessLayout.metadata(id);
         KeyValue kv = snapshot.get(metadataKey)
                 .orElseThrow(() -> new HypervisorNotFoundException("hypervisor " + id + " not found"));
-        return new Current(id, snapshot, kv, RecordCodec.decode(metadataKey, id, kv.value()));
+        return new Current(id, snapshot, kv);
     }
 
     private Current readChecked(HypervisorId id, Precondition precondition) {
@@ -101,12 +104,12 @@ public final class HypervisorRegistry implements HypervisorService {
     }
 
     /**
-     * Runs {@code attempt} until its transaction commits: each attempt reads afresh and returns
-     * the transaction to commit and the result to return when it does.
+     * Runs {@code attempt} until its transaction commits: attempt {@code n} (from 0) reads what it
+     * needs afresh and returns the transaction to commit and what to answer from its result.
      */
-    private <T> T retrying(String operation, Supplier<Attempt<T>> attempt) {
+    private <T> T retrying(String operation, IntFunction<Attempt<T>> attempt) {
         for (int n = 0; n < MAX_ATTEMPTS; n++) {
-            Attempt<T> a = attempt.get();
+            Attempt<T> a = attempt.apply(n);
             if (a.txn().size() > store.maxTxnOperations()) {
                 throw new InvalidInputException(
                         "this change needs " + a.txn().size() + " store operations in one transaction; the "
@@ -115,7 +118,7 @@ public final class HypervisorRegistry implements HypervisorService {
             }
             TxnResult result = store.commit(a.txn());
             if (result.committed()) {
-                return a.result().apply(result.revision());
+                return a.result().apply(result);
             }
             if (n + 1 < MAX_ATTEMPTS) {
                 conflicts.retried(operation);
@@ -125,7 +128,7 @@ public final class HypervisorRegistry implements HypervisorService {
                 operation + " lost the race to concurrent writers " + MAX_ATTEMPTS + " times in a row; try again");
     }
 
-    private record Attempt<T>(Txn txn, Function<Long, T> result) {}
+    private record Attempt<T>(Txn txn, Function<TxnResult, T> result) {}
 
     /**
      * {@inheritDoc}
@@ -189,30 +192,31 @@ public final class HypervisorRegistry implements HypervisorService {
             throw new InvalidInputException(
                     "the body's id " + patch.id() + " is not the path's id " + id + "; ids cannot be changed");
         }
-        return retrying("update hypervisor", () -> {
+        return retrying("update hypervisor", n -> {
             Current current = readChecked(id, precondition);
             Hypervisor updated = patch.applyTo(current.record());
             Txn txn = new Txn(
                     List.of(current.unchanged()),
                     List.of(new Txn.Put(current.metadataKey().key(), RecordCodec.encode(updated))));
-            return new Attempt<>(txn, revision -> new Versioned<>(updated, revision));
+            return new Attempt<>(txn, result -> new Versioned<>(updated, result.revision()));
         });
     }
 
     @Override
     public Hypervisor delete(HypervisorId id, Precondition precondition) {
-        return retrying("delete hypervisor", () -> {
+        return retrying("delete hypervisor", n -> {
             Current current = readChecked(id, precondition);
             String guests = LochnessLayout.guestsPrefix(id);
-            if (!current.snapshot().under(guests).isEmpty()) {
+            int placed = current.snapshot().under(guests).size();
+            if (placed > 0) {
                 throw new HypervisorHasGuestsException(
-                        "hypervisor " + id + " still has " + current.snapshot().under(guests).size()
-                                + " guest(s); move or delete them first");
+                        "hypervisor " + id + " still has " + placed + " guest(s); move or delete them first");
             }
             Txn txn = new Txn(
                     List.of(current.unchanged(), new Txn.PrefixEmpty(guests)),
                     List.of(new Txn.DeletePrefix(LochnessLayout.prefix(id))));
-            return new Attempt<>(txn, revision -> current.record());
+            Hypervisor deleted = current.record();
+            return new Attempt<>(txn, result -> deleted);
         });
     }
 
@@ -244,71 +248,58 @@ public final class HypervisorRegistry implements HypervisorService {
 
     /**
      * Sets the keys under {@code prefix} that {@code changes} names (an empty value deletes one)
-     * in one transaction guarded by the record's revision; returns the whole resulting map.
+     * in one transaction; returns the whole resulting map.
+     *
+     * <p>Where the store reads back inside a transaction and no If-Match revision is given, that
+     * is one round trip: the transaction holds only while the record exists and reads the map
+     * back after its writes, so the answer is exactly the state the change produced (another
+     * writer's key included), not a guess from a read taken before. A refusal means the record
+     * was missing at commit time; the next attempt first reads, to tell a deleted record (404)
+     * from one created again meanwhile. Otherwise it is a read and a transaction guarded by the
+     * record's revision.
      */
     private SortedMap<String, String> patchChildren(String operation, HypervisorId id, String prefix,
             SortedMap<String, String> changes, Precondition precondition) {
-        if (store.readsInTxn() && precondition.revisions() == null) {
-            // No If-Match, or If-Match: *: nothing to compare but the record's existence.
-            Txn txn = new Txn(List.of(new Txn.Present(LochnessLayout.metadata(id))), writes(prefix, changes), prefix);
-            if (txn.size() <= store.maxTxnOperations()) {
-                return patchChildrenInOneTrip(operation, id, prefix, txn);
-            }
-        }
-        return retrying(operation, () -> {
-            Current current = readChecked(id, precondition);
-            SortedMap<String, String> map = current.children(prefix);
-            List<Txn.Mutation> writes = new ArrayList<>();
-            changes.forEach((name, value) -> {
-                if (value.isEmpty()) {
-                    writes.add(new Txn.Delete(prefix + name));
-                    map.remove(name);
-                } else {
-                    writes.add(new Txn.Put(prefix + name, value));
-                    map.put(name, value);
-                }
-            });
-            return new Attempt<>(new Txn(List.of(current.unchanged()), writes), revision -> map);
-        });
-    }
-
-    /**
-     * The writes and the whole resulting map in one store round trip: the transaction holds only
-     * while the record exists, and reads the map back after its writes, so the answer is exactly
-     * the state the change produced (another writer's key included), not a guess from a read
-     * taken before. A refusal means the record was missing at commit time: a read tells a deleted
-     * record (404) from one created again meanwhile (tried again).
-     */
-    private SortedMap<String, String> patchChildrenInOneTrip(
-            String operation, HypervisorId id, String prefix, Txn txn) {
-        for (int n = 0; n < MAX_ATTEMPTS; n++) {
-            TxnResult result = store.commit(txn);
-            if (result.committed()) {
-                SortedMap<String, String> map = new TreeMap<>();
-                for (KeyValue kv : result.read()) {
-                    map.put(kv.key().substring(prefix.length()), kv.value());
-                }
-                return map;
-            }
-            read(id); // throws HypervisorNotFoundException when the record is gone
-            if (n + 1 < MAX_ATTEMPTS) {
-                conflicts.retried(operation);
-            }
-        }
-        throw new ConflictException(
-                operation + " lost the race to concurrent writers " + MAX_ATTEMPTS + " times in a row; try again");
-    }
-
-    private static List<Txn.Mutation> writes(String prefix, SortedMap<String, String> changes) {
         List<Txn.Mutation> writes = new ArrayList<>();
         changes.forEach((name, value) -> writes.add(
                 value.isEmpty() ? new Txn.Delete(prefix + name) : new Txn.Put(prefix + name, value)));
-        return writes;
+        if (store.readsInTxn() && precondition.revisions() == null) { // no If-Match, or If-Match: *
+            Txn txn = new Txn(List.of(new Txn.Present(LochnessLayout.metadata(id))), writes, prefix);
+            if (txn.size() <= store.maxTxnOperations()) {
+                return retrying(operation, n -> {
+                    if (n > 0) {
+                        read(id); // HypervisorNotFoundException when the record is gone
+                    }
+                    return new Attempt<>(txn, result -> children(prefix, result.read()));
+                });
+            }
+        }
+        return retrying(operation, n -> {
+            Current current = readChecked(id, precondition);
+            SortedMap<String, String> map = current.children(prefix);
+            changes.forEach((name, value) -> {
+                if (value.isEmpty()) {
+                    map.remove(name);
+                } else {
+                    map.put(name, value);
+                }
+            });
+            return new Attempt<>(new Txn(List.of(current.unchanged()), writes), result -> map);
+        });
+    }
+
+    /** The keys under {@code prefix}, named by what follows it. */
+    private static SortedMap<String, String> children(String prefix, List<KeyValue> entries) {
+        SortedMap<String, String> out = new TreeMap<>();
+        for (KeyValue kv : entries) {
+            out.put(kv.key().substring(prefix.length()), kv.value());
+        }
+        return out;
     }
 
     @Override
     public SortedMap<String, String> removeSubnet(HypervisorId id, SubnetId subnet, Precondition precondition) {
-        return retrying("remove subnet", () -> {
+        return retrying("remove subnet", n -> {
             Current current = readChecked(id, precondition);
             String key = LochnessLayout.subnet(id, subnet);
             KeyValue kv = current.snapshot().get(key)
@@ -319,7 +310,7 @@ public final class HypervisorRegistry implements HypervisorService {
             Txn txn = new Txn(
                     List.of(current.unchanged(), new Txn.KeyAt(key, kv.revision())),
                     List.of(new Txn.Delete(key)));
-            return new Attempt<>(txn, revision -> map);
+            return new Attempt<>(txn, result -> map);
         });
     }
 

@@ -753,6 +753,22 @@ class HypervisorRegistryTest {
     }
 
     @Test
+    @DisplayName("config, subnets and guests of a hypervisor whose record is corrupt are still served: they need only its existence")
+    void subResourcesOfCorruptRecordAreServed() {
+        HypervisorId id = TestHypervisors.seedId();
+        putRaw(LochnessLayout.metadata(id), "{\"ip\":");
+        putRaw(LochnessLayout.config(id, new ConfigKey("dns")), "10.0.0.53");
+        putRaw(LochnessLayout.subnet(id, SUBNET_1), "br0");
+        putRaw(LochnessLayout.guest(id, "aaaaaaaa-0000-0000-0000-000000000000"), "");
+
+        assertThat(registry.config(id)).containsExactly(Map.entry("dns", "10.0.0.53"));
+        assertThat(registry.subnets(id)).containsExactly(Map.entry(SUBNET_1.value(), "br0"));
+        assertThat(registry.guests(id)).containsExactly("aaaaaaaa-0000-0000-0000-000000000000");
+        assertThatThrownBy(() -> registry.update(id, ipOnly("10.0.0.1"), Precondition.NONE))
+                .isInstanceOf(StoredDataInvalidException.class);
+    }
+
+    @Test
     @DisplayName("config and subnet keys another daemon wrote are served")
     void rawConfigAndSubnetsAreServed() {
         Hypervisor seed = seeded();

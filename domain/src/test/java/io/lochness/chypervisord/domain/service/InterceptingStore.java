@@ -1,5 +1,6 @@
 package io.lochness.chypervisord.domain.service;
 
+import io.lochness.chypervisord.domain.port.out.ForwardingKeyValueStore;
 import io.lochness.chypervisord.domain.port.out.KeyValueStore;
 import io.lochness.chypervisord.domain.port.out.Snapshot;
 import io.lochness.chypervisord.domain.port.out.Txn;
@@ -12,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A store decorator for registry tests: counts reads and commits, records every transaction
  * offered, and lets a test replace what a commit does or shrink the transaction limit.
  */
-final class InterceptingStore implements KeyValueStore {
+final class InterceptingStore extends ForwardingKeyValueStore {
 
     /** What a commit does; the default delegates. */
     @FunctionalInterface
@@ -20,7 +21,6 @@ final class InterceptingStore implements KeyValueStore {
         TxnResult commit(Txn txn, KeyValueStore delegate);
     }
 
-    final KeyValueStore delegate;
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger commits = new AtomicInteger();
     final List<Txn> offered = new CopyOnWriteArrayList<>();
@@ -32,7 +32,7 @@ final class InterceptingStore implements KeyValueStore {
     volatile boolean readsInTxn;
 
     InterceptingStore(KeyValueStore delegate) {
-        this.delegate = delegate;
+        super(delegate);
         this.readsInTxn = delegate.readsInTxn();
     }
 
@@ -56,6 +56,14 @@ final class InterceptingStore implements KeyValueStore {
     }
 
     @Override
+    public Snapshot read(String prefix, String keySuffix) {
+        reads.incrementAndGet();
+        Snapshot snapshot = delegate.read(prefix, keySuffix);
+        afterRead.run();
+        return snapshot;
+    }
+
+    @Override
     public TxnResult commit(Txn txn) {
         commits.incrementAndGet();
         offered.add(txn);
@@ -72,13 +80,4 @@ final class InterceptingStore implements KeyValueStore {
         return readsInTxn;
     }
 
-    @Override
-    public void ping() {
-        delegate.ping();
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
-    }
 }

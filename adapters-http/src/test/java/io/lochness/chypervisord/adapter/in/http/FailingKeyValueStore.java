@@ -1,6 +1,7 @@
 package io.lochness.chypervisord.adapter.in.http;
 
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
+import io.lochness.chypervisord.domain.port.out.ForwardingKeyValueStore;
 import io.lochness.chypervisord.domain.port.out.KeyValueStore;
 import io.lochness.chypervisord.domain.port.out.Snapshot;
 import io.lochness.chypervisord.domain.port.out.Txn;
@@ -10,14 +11,13 @@ import io.lochness.chypervisord.domain.port.out.TxnResult;
  * A store decorator whose reads and commits fail with {@link StoreUnavailableException} on demand,
  * as a store that is down or past its deadline does.
  */
-public final class FailingKeyValueStore implements KeyValueStore {
-    private final KeyValueStore delegate;
+public final class FailingKeyValueStore extends ForwardingKeyValueStore {
     private volatile boolean failReads;
     private volatile boolean failCommits;
     private volatile RuntimeException unexpected;
 
     public FailingKeyValueStore(KeyValueStore delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     public void failReads(boolean fail) {
@@ -40,17 +40,22 @@ public final class FailingKeyValueStore implements KeyValueStore {
     }
 
     @Override
-    public String name() {
-        return delegate.name();
+    public Snapshot read(String prefix) {
+        failRead();
+        return delegate.read(prefix);
     }
 
     @Override
-    public Snapshot read(String prefix) {
+    public Snapshot read(String prefix, String keySuffix) {
+        failRead();
+        return delegate.read(prefix, keySuffix);
+    }
+
+    private void failRead() {
         throwUnexpected();
         if (failReads) {
             throw new StoreUnavailableException("the " + delegate.name() + " store did not answer in time");
         }
-        return delegate.read(prefix);
     }
 
     @Override
@@ -71,16 +76,6 @@ public final class FailingKeyValueStore implements KeyValueStore {
     }
 
     @Override
-    public int maxTxnOperations() {
-        return delegate.maxTxnOperations();
-    }
-
-    @Override
-    public boolean readsInTxn() {
-        return delegate.readsInTxn();
-    }
-
-    @Override
     public void ping() {
         if (failReads) {
             throw new StoreUnavailableException("the " + delegate.name() + " store is down");
@@ -88,8 +83,4 @@ public final class FailingKeyValueStore implements KeyValueStore {
         delegate.ping();
     }
 
-    @Override
-    public void close() {
-        delegate.close();
-    }
 }

@@ -1,0 +1,45 @@
+package io.lochness.chypervisord.domain.port.out;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lochness.chypervisord.domain.store.InMemoryKeyValueStore;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+class ForwardingKeyValueStoreTest {
+
+    @Test
+    @DisplayName("every method of the port, defaulted ones included, is forwarded (a new port method must be added here)")
+    void forwardsEveryPortMethod() throws NoSuchMethodException {
+        for (Method m : KeyValueStore.class.getMethods()) {
+            if (Modifier.isStatic(m.getModifiers())) {
+                continue;
+            }
+            Method declared = ForwardingKeyValueStore.class.getDeclaredMethod(m.getName(), m.getParameterTypes());
+            assertThat(declared.getDeclaringClass()).as(m.toString()).isEqualTo(ForwardingKeyValueStore.class);
+        }
+    }
+
+    @Test
+    @DisplayName("the forwarded answers are the delegate's, defaulted ones included")
+    void answersAreTheDelegates() {
+        InMemoryKeyValueStore memory = new InMemoryKeyValueStore();
+        KeyValueStore forwarding = new ForwardingKeyValueStore(memory) {};
+        TxnResult put = forwarding.commit(new Txn(List.of(), List.of(
+                new Txn.Put("p/a/metadata", "1"), new Txn.Put("p/a/config/x", "2"))));
+
+        assertThat(put.committed()).isTrue();
+        assertThat(forwarding.name()).isEqualTo("memory");
+        assertThat(forwarding.readsInTxn()).isTrue(); // the interface's default says false
+        assertThat(forwarding.maxTxnOperations()).isEqualTo(memory.maxTxnOperations());
+        assertThat(forwarding.read("p/").entries()).hasSize(2);
+        assertThat(forwarding.read("p/", "/metadata").entries()).extracting(KeyValue::key)
+                .containsExactly("p/a/metadata");
+        assertThat(Arrays.stream(KeyValueStore.class.getMethods()).filter(Method::isDefault).map(Method::getName))
+                .contains("readsInTxn", "read", "maxTxnOperations");
+    }
+}
