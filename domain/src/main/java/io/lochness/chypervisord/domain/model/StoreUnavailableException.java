@@ -1,7 +1,7 @@
 package io.lochness.chypervisord.domain.model;
 
 /** The key-value store did not answer within its deadline, or answered with an error. */
-public final class StoreUnavailableException extends ChypervisordException {
+public non-sealed class StoreUnavailableException extends ChypervisordException {
     public StoreUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }
