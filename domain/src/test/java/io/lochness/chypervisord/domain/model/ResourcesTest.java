@@ -20,17 +20,35 @@ class ResourcesTest {
         assertThat(new Resources(0, 0, 0)).isEqualTo(Resources.ZERO);
     }
 
+    @Test
+    @DisplayName("memory and disk take the whole unsigned 64-bit range: the long's bits read unsigned")
+    void memoryAndDiskAreUnsigned64() {
+        Resources wrapped = new Resources(-1L, Long.MIN_VALUE, 0);
+        assertThat(Long.toUnsignedString(wrapped.memory())).isEqualTo("18446744073709551615");
+        assertThat(Long.toUnsignedString(wrapped.disk())).isEqualTo("9223372036854775808");
+        assertThat(wrapped.toString()).contains("18446744073709551615", "9223372036854775808");
+    }
+
+    @Test
+    @DisplayName("atLeast compares unsigned: 2^64-1 is more than 2^63-1, and cpu plainly")
+    void atLeastIsUnsigned() {
+        Resources big = new Resources(-1L, -1L, 4);
+        Resources small = new Resources(Long.MAX_VALUE, 0, 4);
+        assertThat(big.atLeast(small)).isTrue();
+        assertThat(small.atLeast(big)).isFalse();
+        assertThat(big.atLeast(new Resources(0, 0, 5))).isFalse();
+    }
+
+    @ParameterizedTest(name = "cpu={0}")
+    @CsvSource({"-1", "4294967296", "9223372036854775807", "-9223372036854775808"})
+    @DisplayName("cpu below 0 or of 2^32 or more is invalid input")
+    void cpuOutOfRangeIsInvalid(long cpu) {
+        assertThatThrownBy(() -> new Resources(0, 0, cpu)).isInstanceOf(InvalidInputException.class);
+    }
+
     @ParameterizedTest(name = "memory={0} disk={1} cpu={2}")
-    @CsvSource({
-        "-1, 0, 0",
-        "0, -1, 0",
-        "0, 0, -1",
-        "-9223372036854775808, 0, 0",
-        "0, -9223372036854775808, 0",
-        "0, 0, 4294967296",
-        "0, 0, 9223372036854775807"
-    })
-    @DisplayName("negative amounts and cpu of 2^32 or more are invalid input")
+    @CsvSource({"0, 0, 4294967296", "-1, -1, 4294967296"})
+    @DisplayName("an out-of-range cpu is invalid whatever memory and disk hold")
     void outOfRangeIsInvalid(long memory, long disk, long cpu) {
         assertThatThrownBy(() -> new Resources(memory, disk, cpu)).isInstanceOf(InvalidInputException.class);
     }

@@ -1,4 +1,4 @@
-package io.lochness.chypervisord.domain.service;
+package io.lochness.chypervisord.adapter.out.kv;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -155,7 +155,7 @@ class RecordCodecTest {
         "{\"total_resources\":{\"memory\":1.5}}",
         "{\"total_resources\":{\"memory\":1e3}}",
         "{\"total_resources\":{\"memory\":\"1024\"}}",
-        "{\"total_resources\":{\"memory\":9223372036854775808}}",
+        "{\"total_resources\":{\"memory\":18446744073709551616}}",
         "{\"available_resources\":{\"cpu\":4294967296}}",
         "{\"available_resources\":{\"disk\":01}}",
         "{\"available_resources\":{\"disk\":-}}",

@@ -1,16 +1,17 @@
-package io.lochness.chypervisord.domain.service;
+package io.lochness.chypervisord.adapter.out.kv;
 
-import io.lochness.chypervisord.domain.port.out.ForwardingKeyValueStore;
-import io.lochness.chypervisord.domain.port.out.KeyValueStore;
-import io.lochness.chypervisord.domain.port.out.Snapshot;
-import io.lochness.chypervisord.domain.port.out.Txn;
-import io.lochness.chypervisord.domain.port.out.TxnResult;
+import io.lochness.chypervisord.adapter.out.kv.spi.ForwardingKeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.Page;
+import io.lochness.chypervisord.adapter.out.kv.spi.Snapshot;
+import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
+import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A store decorator for registry tests: counts reads and commits, records every transaction
+ * A store decorator for registry tests: counts reads, revision calls and commits, records every transaction
  * offered, and lets a test replace what a commit does or shrink the transaction limit.
  */
 final class InterceptingStore extends ForwardingKeyValueStore {
@@ -23,6 +24,9 @@ final class InterceptingStore extends ForwardingKeyValueStore {
 
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger commits = new AtomicInteger();
+    final AtomicInteger revisionCalls = new AtomicInteger();
+    /** Runs in every current-revision call after the delegate answered (to hold it, or fail it). */
+    volatile Runnable afterRevision = () -> {};
     final List<Txn> offered = new CopyOnWriteArrayList<>();
     volatile CommitHook hook = (txn, d) -> d.commit(txn);
     /** Runs in every read after the delegate answered, before the answer is returned (to hold it, or fail it). */
@@ -39,6 +43,7 @@ final class InterceptingStore extends ForwardingKeyValueStore {
     void resetCounts() {
         reads.set(0);
         commits.set(0);
+        revisionCalls.set(0);
         offered.clear();
     }
 
@@ -56,11 +61,19 @@ final class InterceptingStore extends ForwardingKeyValueStore {
     }
 
     @Override
-    public Snapshot read(String prefix, String keySuffix) {
+    public Page readPage(String prefix, String afterKey, long revision, int limit) {
         reads.incrementAndGet();
-        Snapshot snapshot = delegate.read(prefix, keySuffix);
+        Page page = delegate.readPage(prefix, afterKey, revision, limit);
         afterRead.run();
-        return snapshot;
+        return page;
+    }
+
+    @Override
+    public long currentRevision() {
+        revisionCalls.incrementAndGet();
+        long revision = delegate.currentRevision();
+        afterRevision.run();
+        return revision;
     }
 
     @Override

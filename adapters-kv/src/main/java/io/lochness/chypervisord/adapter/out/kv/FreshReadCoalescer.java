@@ -1,4 +1,4 @@
-package io.lochness.chypervisord.domain.service;
+package io.lochness.chypervisord.adapter.out.kv;
 
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -9,13 +9,12 @@ import java.util.function.Supplier;
  * than their call: callers that arrive while a read is running wait, and then share the next read,
  * which starts after every one of them arrived. At most one read runs at a time.
  *
- * <p>This is for the whole list at 10,000 hypervisors: the store range is some 80,000 keys, which
- * etcd answers one at a time anyway, so running 32 of them at once only multiplies the memory
- * held for them (and lets them run past the store deadline together). Shared, each concurrent
- * list costs the service one result, not one result each, and the store one range per batch.
+ * <p>This is for the view's consistency check (KEP-2340's "consistent reads from cache"): every
+ * read served from the view first learns the store's current revision, and 32 concurrent GETs
+ * share one such call per batch instead of making 32.
  *
  * <p>Fresh, not cached: a caller never receives a read that started before it called, so a write
- * acknowledged before a list request is always in that list. A failed read fails the callers of
+ * acknowledged before a request is always covered by the revision that request waits for. A failed read fails the callers of
  * its batch only; the next batch reads afresh. Waiting is bounded by the reads themselves: the
  * one running, then the caller's own (each under the store's deadline). The lock is a {@link
  * ReentrantLock}, not a monitor, so waiting virtual threads never pin their carrier on Java 21.

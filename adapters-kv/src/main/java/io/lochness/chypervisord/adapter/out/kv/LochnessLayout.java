@@ -1,4 +1,4 @@
-package io.lochness.chypervisord.domain.service;
+package io.lochness.chypervisord.adapter.out.kv;
 
 import io.lochness.chypervisord.domain.model.ConfigKey;
 import io.lochness.chypervisord.domain.model.HypervisorId;
@@ -13,7 +13,7 @@ import io.lochness.chypervisord.domain.model.SubnetId;
  * lochness/hypervisors/{id}/config/{key}      a config value
  * lochness/hypervisors/{id}/subnets/{subnet}  the bridge name
  * lochness/hypervisors/{id}/guests/{guest}    a guest placed here (written by other daemons)
- * lochness/hypervisors/{id}/heartbeat         written by the hypervisor's agent
+ * lochness/hypervisors/{id}/heartbeat         written by the hypervisor's agent, with a TTL
  * </pre>
  */
 public final class LochnessLayout {
@@ -24,6 +24,7 @@ public final class LochnessLayout {
     static final String CONFIG = "config/";
     static final String SUBNETS = "subnets/";
     static final String GUESTS = "guests/";
+    static final String HEARTBEAT = "heartbeat";
 
     private LochnessLayout() {}
 
@@ -58,6 +59,65 @@ public final class LochnessLayout {
 
     public static String guest(HypervisorId id, String guestId) {
         return guestsPrefix(id) + guestId;
+    }
+
+    public static String heartbeat(HypervisorId id) {
+        return prefix(id) + HEARTBEAT;
+    }
+
+    /** The prefix of the children of one kind. */
+    static String childrenPrefix(HypervisorId id, Part part) {
+        return switch (part) {
+            case CONFIG -> configPrefix(id);
+            case SUBNET -> subnetsPrefix(id);
+            case GUEST -> guestsPrefix(id);
+            default -> throw new IllegalArgumentException(part + " has no children");
+        };
+    }
+
+    /** What a key under {@link #HYPERVISORS} is. */
+    enum Part {
+        METADATA,
+        CONFIG,
+        SUBNET,
+        GUEST,
+        HEARTBEAT
+    }
+
+    /**
+     * A key of the layout, taken apart: the id segment as stored (not yet validated), what it
+     * is, and for a child its name (what follows {@code config/}, {@code subnets/}, {@code
+     * guests/}; may hold further slashes when another daemon wrote such a key).
+     */
+    record Key(String id, Part part, String name) {}
+
+    /** Takes {@code key} apart, or null when it is not a key of the layout. */
+    static Key parse(String key) {
+        if (!key.startsWith(HYPERVISORS)) {
+            return null;
+        }
+        int slash = key.indexOf('/', HYPERVISORS.length());
+        if (slash <= HYPERVISORS.length()) {
+            return null;
+        }
+        String id = key.substring(HYPERVISORS.length(), slash);
+        String rest = key.substring(slash + 1);
+        if (rest.equals(METADATA)) {
+            return new Key(id, Part.METADATA, null);
+        }
+        if (rest.equals(HEARTBEAT)) {
+            return new Key(id, Part.HEARTBEAT, null);
+        }
+        if (rest.startsWith(CONFIG) && rest.length() > CONFIG.length()) {
+            return new Key(id, Part.CONFIG, rest.substring(CONFIG.length()));
+        }
+        if (rest.startsWith(SUBNETS) && rest.length() > SUBNETS.length()) {
+            return new Key(id, Part.SUBNET, rest.substring(SUBNETS.length()));
+        }
+        if (rest.startsWith(GUESTS) && rest.length() > GUESTS.length()) {
+            return new Key(id, Part.GUEST, rest.substring(GUESTS.length()));
+        }
+        return null;
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.lochness.chypervisord.domain.service;
+package io.lochness.chypervisord.adapter.out.kv;
 
 import static io.lochness.chypervisord.domain.TestHypervisors.ipOnly;
 import static io.lochness.chypervisord.domain.TestHypervisors.macOnly;
@@ -28,10 +28,11 @@ import io.lochness.chypervisord.domain.model.SubnetId;
 import io.lochness.chypervisord.domain.model.SubnetNotFoundException;
 import io.lochness.chypervisord.domain.model.Versioned;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
-import io.lochness.chypervisord.domain.port.out.KeyValue;
-import io.lochness.chypervisord.domain.port.out.Txn;
-import io.lochness.chypervisord.domain.port.out.TxnResult;
-import io.lochness.chypervisord.domain.store.InMemoryKeyValueStore;
+import io.lochness.chypervisord.domain.service.HypervisorRegistry;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
+import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
+import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
+import io.lochness.chypervisord.adapter.out.kv.memory.InMemoryKeyValueStore;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -69,7 +70,7 @@ class HypervisorRegistryTest {
     void setUp() {
         raw = new InMemoryKeyValueStore();
         store = new InterceptingStore(raw);
-        registry = new HypervisorRegistry(store, operation -> retries.incrementAndGet());
+        registry = new HypervisorRegistry(new KvHypervisorRepository(store, null), operation -> retries.incrementAndGet());
     }
 
     // ---- helpers -------------------------------------------------------------------------
