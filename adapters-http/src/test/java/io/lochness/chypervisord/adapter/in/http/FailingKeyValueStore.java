@@ -1,11 +1,12 @@
 package io.lochness.chypervisord.adapter.in.http;
 
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
-import io.lochness.chypervisord.domain.port.out.ForwardingKeyValueStore;
-import io.lochness.chypervisord.domain.port.out.KeyValueStore;
-import io.lochness.chypervisord.domain.port.out.Snapshot;
-import io.lochness.chypervisord.domain.port.out.Txn;
-import io.lochness.chypervisord.domain.port.out.TxnResult;
+import io.lochness.chypervisord.adapter.out.kv.spi.ForwardingKeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.Page;
+import io.lochness.chypervisord.adapter.out.kv.spi.Snapshot;
+import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
+import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
 
 /**
  * A store decorator whose reads and commits fail with {@link StoreUnavailableException} on demand,
@@ -46,9 +47,15 @@ public final class FailingKeyValueStore extends ForwardingKeyValueStore {
     }
 
     @Override
-    public Snapshot read(String prefix, String keySuffix) {
+    public Page readPage(String prefix, String afterKey, long revision, int limit) {
         failRead();
-        return delegate.read(prefix, keySuffix);
+        return delegate.readPage(prefix, afterKey, revision, limit);
+    }
+
+    @Override
+    public long currentRevision() {
+        failRead();
+        return delegate.currentRevision();
     }
 
     private void failRead() {

@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.webserver.WebServer;
-import io.lochness.chypervisord.domain.port.out.KeyValue;
-import io.lochness.chypervisord.domain.port.out.KeyValueStore;
-import io.lochness.chypervisord.domain.port.out.Txn;
-import io.lochness.chypervisord.domain.port.out.TxnResult;
+import io.lochness.chypervisord.adapter.out.kv.KvHypervisorRepository;
+import io.lochness.chypervisord.adapter.out.kv.RegistryView;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
+import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
 import io.lochness.chypervisord.domain.service.HypervisorRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -79,6 +81,16 @@ public abstract class HttpApiContract {
     /** The store the server under test runs on; called once per test class. */
     protected abstract KeyValueStore createStore();
 
+    /**
+     * Whether reads are served from the watch-fed registry view (the default, as the service
+     * runs) or straight from the store (the view turned off).
+     */
+    protected boolean viewEnabled() {
+        return true;
+    }
+
+    private RegistryView view;
+
     /** The store as the server sees it; subclasses may wrap it. */
     protected KeyValueStore wrapStore(KeyValueStore store) {
         return store;
@@ -88,7 +100,12 @@ public abstract class HttpApiContract {
     void startServer() {
         store = createStore();
         KeyValueStore served = wrapStore(store);
-        server = HypervisorHttpService.configure(WebServer.builder().port(0).host("127.0.0.1"), new HypervisorRegistry(served), JsonMapper.create(), r -> { })
+        if (viewEnabled()) {
+            view = new RegistryView(served, 1_000, Duration.ofSeconds(2));
+            view.start();
+        }
+        server = HypervisorHttpService.configure(WebServer.builder().port(0).host("127.0.0.1"),
+                        new HypervisorRegistry(new KvHypervisorRepository(served, view)), JsonMapper.create(), r -> { })
                 .build()
                 .start();
         base = URI.create("http://127.0.0.1:" + server.port());
@@ -105,6 +122,9 @@ public abstract class HttpApiContract {
         }
         if (client != null) {
             client.close();
+        }
+        if (view != null) {
+            view.close();
         }
         if (store != null) {
             store.close();
@@ -422,8 +442,9 @@ public abstract class HttpApiContract {
     @Test
     void givenNoHypervisors_list_returnsEmptyArray() {
         // The store may be shared: start a server of our own on a fresh in-memory store.
-        KeyValueStore empty = new io.lochness.chypervisord.domain.store.InMemoryKeyValueStore();
-        WebServer own = HypervisorHttpService.configure(WebServer.builder().port(0).host("127.0.0.1"), new HypervisorRegistry(empty), JsonMapper.create(), r -> { })
+        KeyValueStore empty = new io.lochness.chypervisord.adapter.out.kv.memory.InMemoryKeyValueStore();
+        WebServer own = HypervisorHttpService.configure(WebServer.builder().port(0).host("127.0.0.1"),
+                        new HypervisorRegistry(new KvHypervisorRepository(empty, null)), JsonMapper.create(), r -> { })
                 .build()
                 .start();
         try {

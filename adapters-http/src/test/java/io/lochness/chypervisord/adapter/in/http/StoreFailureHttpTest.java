@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.webserver.WebServer;
-import io.lochness.chypervisord.domain.port.out.KeyValue;
-import io.lochness.chypervisord.domain.port.out.Txn;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
+import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import io.lochness.chypervisord.domain.service.HypervisorRegistry;
-import io.lochness.chypervisord.domain.store.InMemoryKeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.KvHypervisorRepository;
+import io.lochness.chypervisord.adapter.out.kv.RegistryView;
+import io.lochness.chypervisord.adapter.out.kv.memory.InMemoryKeyValueStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,6 +40,7 @@ class StoreFailureHttpTest {
 
     private InMemoryKeyValueStore memory;
     private FailingKeyValueStore store;
+    private RegistryView view;
     private WebServer server;
     private HttpClient client;
 
@@ -45,7 +48,10 @@ class StoreFailureHttpTest {
     void start() {
         memory = new InMemoryKeyValueStore();
         store = new FailingKeyValueStore(memory);
-        server = HypervisorHttpService.configure(WebServer.builder().port(0).host("127.0.0.1"), new HypervisorRegistry(store), JsonMapper.create(), r -> { })
+        view = new RegistryView(store, 1_000, Duration.ofSeconds(2));
+        view.start();
+        server = HypervisorHttpService.configure(WebServer.builder().port(0).host("127.0.0.1"),
+                        new HypervisorRegistry(new KvHypervisorRepository(store, view)), JsonMapper.create(), r -> { })
                 .build()
                 .start();
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -55,6 +61,7 @@ class StoreFailureHttpTest {
     void stop() {
         server.stop();
         client.close();
+        view.close();
         store.close();
     }
 
