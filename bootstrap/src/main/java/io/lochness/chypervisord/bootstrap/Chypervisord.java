@@ -9,13 +9,15 @@ import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.lochness.chypervisord.adapter.in.http.HypervisorHttpService;
 import io.lochness.chypervisord.adapter.in.http.OpenApiService;
 import io.lochness.chypervisord.adapter.in.http.RequestObserver;
-import io.lochness.chypervisord.adapter.in.http.HypervisorHttpService;
+import io.lochness.chypervisord.adapter.out.kv.RegistryView;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
-import io.lochness.chypervisord.domain.port.out.KeyValueStore;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Optional;
 
 /** One running service: the HTTP server over the domain over the chosen store. */
 public final class Chypervisord implements AutoCloseable {
@@ -30,11 +32,13 @@ public final class Chypervisord implements AutoCloseable {
     private final HypervisorService service;
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
+    private final Optional<RegistryView> view;
     private WebServer server;
 
     @Inject
     Chypervisord(Settings settings, StoreChoice choice, KeyValueStore store, HypervisorService service, ObjectMapper mapper,
-            MeterRegistry registry) {
+            MeterRegistry registry, Optional<RegistryView> view) {
+        this.view = view;
         this.registry = registry;
         this.settings = settings;
         this.choice = choice;
@@ -53,7 +57,7 @@ public final class Chypervisord implements AutoCloseable {
                         .addObserver(HealthObserver.builder()
                                 .useSystemServices(false)
                                 .details(true)
-                                .addCheck(new StoreHealthCheck(store))
+                                .addCheck(new StoreHealthCheck(store, view))
                                 .addCheck(() -> HealthCheckResponse.builder().status(true).build(),
                                         HealthCheckType.LIVENESS, "chypervisord")
                                 .build())
@@ -86,6 +90,7 @@ public final class Chypervisord implements AutoCloseable {
                 server.stop();
             }
         } finally {
+            view.ifPresent(RegistryView::close);
             store.close();
         }
     }

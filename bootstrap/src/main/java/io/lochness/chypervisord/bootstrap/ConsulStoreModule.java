@@ -5,7 +5,7 @@ import dagger.Provides;
 import dagger.multibindings.IntoMap;
 import io.lochness.chypervisord.adapter.out.consul.ConsulKeyValueStore;
 import io.lochness.chypervisord.adapter.out.consul.ConsulSettings;
-import io.lochness.chypervisord.domain.port.out.KeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
 
 /** Provides the Consul store for {@code --kv consul://host:port} (or a probed http(s) address). */
 @Module

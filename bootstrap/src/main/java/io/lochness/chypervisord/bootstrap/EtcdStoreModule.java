@@ -4,7 +4,7 @@ import dagger.Module;
 import dagger.Provides;
 import dagger.multibindings.IntoMap;
 import io.lochness.chypervisord.adapter.out.etcd.EtcdKeyValueStore;
-import io.lochness.chypervisord.domain.port.out.KeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
 
 /**
  * Provides the etcd store for {@code --kv etcd://host:port[,host:port...]} and for a probed (or

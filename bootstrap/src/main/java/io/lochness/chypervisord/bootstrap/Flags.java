@@ -15,6 +15,8 @@ public final class Flags {
                    or http(s)://host:port to probe etcd, then Consul)
               -l, --log-level="warn": log level (debug, info, warn, error, fatal, panic)
               -p, --port=17000: listen port
+              --view=on: serve reads from a watch-fed view of the registry in memory (on),
+                  or read the store on every request (off)
               -h, --help: print this help
             Environment: ETCD_USERNAME, ETCD_PASSWORD (etcd), CONSUL_HTTP_TOKEN, CONSUL_DATACENTER (Consul)
             """;
@@ -26,6 +28,7 @@ public final class Flags {
         String kv = Settings.DEFAULT_KV;
         LogLevel level = LogLevel.WARN;
         int port = Settings.DEFAULT_PORT;
+        boolean view = true;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help") || arg.equals("-help")) {
@@ -49,6 +52,7 @@ public final class Flags {
                 case "k", "kv" -> "kv";
                 case "l", "log-level" -> "log-level";
                 case "p", "port" -> "port";
+                case "view" -> "view";
                 default -> throw new UsageException("unknown flag: " + arg + " (see --help)");
             };
             if (value == null) {
@@ -60,10 +64,19 @@ public final class Flags {
             switch (flag) {
                 case "kv" -> kv = value;
                 case "log-level" -> level = LogLevel.parse(value);
+                case "view" -> view = onOff(arg, value);
                 default -> port = port(value);
             }
         }
-        return Optional.of(new Settings(kv, level, port));
+        return Optional.of(new Settings(kv, level, port, view));
+    }
+
+    private static boolean onOff(String flag, String value) {
+        return switch (value) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new UsageException("invalid " + flag + " value " + value + " (want on or off)");
+        };
     }
 
     private static int port(String value) {

@@ -3,8 +3,8 @@ package io.lochness.chypervisord.bootstrap;
 import dagger.Module;
 import dagger.Provides;
 import dagger.multibindings.IntoMap;
-import io.lochness.chypervisord.domain.port.out.KeyValueStore;
-import io.lochness.chypervisord.domain.store.InMemoryKeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.memory.InMemoryKeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
 
 /** Provides the in-memory store for {@code --kv mem://}. */
 @Module

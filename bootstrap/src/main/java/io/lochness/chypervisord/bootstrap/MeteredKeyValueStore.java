@@ -4,12 +4,13 @@ import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
+import io.lochness.chypervisord.adapter.out.kv.spi.ForwardingKeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.Page;
+import io.lochness.chypervisord.adapter.out.kv.spi.Snapshot;
+import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
+import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
-import io.lochness.chypervisord.domain.port.out.ForwardingKeyValueStore;
-import io.lochness.chypervisord.domain.port.out.KeyValueStore;
-import io.lochness.chypervisord.domain.port.out.Snapshot;
-import io.lochness.chypervisord.domain.port.out.Txn;
-import io.lochness.chypervisord.domain.port.out.TxnResult;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -17,7 +18,7 @@ import java.util.function.Supplier;
 /**
  * Decorates whichever store was chosen with metrics and debug logging, so every adapter is
  * observed the same way: {@code chypervisord_store_operations_seconds} by operation ({@code
- * read}, {@code txn}) and outcome ({@code ok}, {@code conflict}, {@code error}), and one DEBUG
+ * read}, {@code revision}, {@code txn}) and outcome ({@code ok}, {@code conflict}, {@code error}), and one DEBUG
  * line per store call.
  */
 final class MeteredKeyValueStore extends ForwardingKeyValueStore {
@@ -36,9 +37,14 @@ final class MeteredKeyValueStore extends ForwardingKeyValueStore {
     }
 
     @Override
-    public Snapshot read(String prefix, String keySuffix) {
-        return observe("read", prefix + " (keys ending " + keySuffix + ")", () -> delegate.read(prefix, keySuffix),
-                s -> "ok", s -> s.entries().size() + " keys");
+    public Page readPage(String prefix, String afterKey, long revision, int limit) {
+        return observe("read", prefix + " page after " + afterKey + " at " + revision,
+                () -> delegate.readPage(prefix, afterKey, revision, limit), p -> "ok", p -> p.entries().size() + " keys");
+    }
+
+    @Override
+    public long currentRevision() {
+        return observe("revision", "current", delegate::currentRevision, r -> "ok", r -> "revision " + r);
     }
 
     @Override

@@ -2,22 +2,51 @@ package io.lochness.chypervisord.bootstrap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dagger.Module;
+import dagger.Provides;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
-import dagger.Provides;
 import io.lochness.chypervisord.adapter.in.http.JsonMapper;
+import io.lochness.chypervisord.adapter.out.kv.KvHypervisorRepository;
+import io.lochness.chypervisord.adapter.out.kv.RegistryView;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
-import io.lochness.chypervisord.domain.port.out.KeyValueStore;
+import io.lochness.chypervisord.domain.port.out.HypervisorRepository;
 import io.lochness.chypervisord.domain.service.HypervisorRegistry;
 import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.Optional;
 
 /** Wires the domain service over the chosen store, and the API's one ObjectMapper. */
 @Module
 interface ServiceModule {
+    /** Keys per page of the view's load: 1,000 keys of the lochness layout is some 150 KB a message. */
+    int VIEW_PAGE_KEYS = 1_000;
+    /** How long a read waits for the view to catch up before it reads the store directly. */
+    Duration VIEW_CATCH_UP = Duration.ofMillis(500);
+
     @Provides
     @Singleton
-    static HypervisorService hypervisorService(KeyValueStore store, MeterRegistry registry) {
-        return new HypervisorRegistry(store, operation -> MeteredKeyValueStore.conflictRetried(registry, operation));
+    static HypervisorService hypervisorService(HypervisorRepository repository, MeterRegistry registry) {
+        return new HypervisorRegistry(repository, operation -> MeteredKeyValueStore.conflictRetried(registry, operation));
+    }
+
+    /** The watch-fed view, or empty with {@code --view=off}; started here, loading in the background. */
+    @Provides
+    @Singleton
+    static Optional<RegistryView> registryView(Settings settings, KeyValueStore store, MeterRegistry registry) {
+        if (!settings.view()) {
+            return Optional.empty();
+        }
+        RegistryView view = new RegistryView(store, VIEW_PAGE_KEYS, VIEW_CATCH_UP);
+        ViewMetrics.register(view, registry);
+        view.start();
+        return Optional.of(view);
+    }
+
+    @Provides
+    @Singleton
+    static HypervisorRepository repository(KeyValueStore store, Optional<RegistryView> view) {
+        return new KvHypervisorRepository(store, view.orElse(null));
     }
 
     /** Helidon's global registry: what {@code /observe/metrics} serves, JVM meters included. */

@@ -2,8 +2,11 @@ package io.lochness.chypervisord.bootstrap;
 
 import java.util.Objects;
 
-/** The parsed command line: store address, log level and listen port. */
-public record Settings(String kv, LogLevel logLevel, int port) {
+/**
+ * The parsed command line: store address, log level, listen port, and whether reads are served
+ * from the watch-fed registry view ({@code --view}, on by default).
+ */
+public record Settings(String kv, LogLevel logLevel, int port, boolean view) {
     public static final String DEFAULT_KV = "http://localhost:4001";
     public static final int DEFAULT_PORT = 17000;
 
@@ -15,7 +18,12 @@ public record Settings(String kv, LogLevel logLevel, int port) {
         }
     }
 
+    /** Settings with the registry view on. */
+    public Settings(String kv, LogLevel logLevel, int port) {
+        this(kv, logLevel, port, true);
+    }
+
     public static Settings defaults() {
-        return new Settings(DEFAULT_KV, LogLevel.WARN, DEFAULT_PORT);
+        return new Settings(DEFAULT_KV, LogLevel.WARN, DEFAULT_PORT, true);
     }
 }

@@ -3,7 +3,7 @@ package io.lochness.chypervisord.bootstrap;
 import dagger.Module;
 import dagger.Provides;
 import io.helidon.metrics.api.MeterRegistry;
-import io.lochness.chypervisord.domain.port.out.KeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
 import jakarta.inject.Provider;
 import jakarta.inject.Singleton;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.lochness.chypervisord.bootstrap;
 import io.lochness.chypervisord.adapter.in.http.HttpApiContract;
 import io.lochness.chypervisord.adapter.out.etcd.EtcdKeyValueStore;
 import io.lochness.chypervisord.adapter.out.etcd.EtcdServerExtension;
-import io.lochness.chypervisord.domain.port.out.KeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
