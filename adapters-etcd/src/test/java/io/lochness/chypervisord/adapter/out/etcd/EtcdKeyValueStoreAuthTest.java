@@ -14,7 +14,7 @@ import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
-import io.lochness.chypervisord.domain.port.out.Txn;
+import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.lochness.chypervisord.adapter.out.etcd;
 
-import io.lochness.chypervisord.domain.port.out.KeyValueStore;
-import io.lochness.chypervisord.domain.port.out.KeyValueStoreContract;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStoreContract;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The store contract, run against a real etcd. */
@@ -13,5 +13,10 @@ class EtcdKeyValueStoreContractTest extends KeyValueStoreContract {
     @Override
     protected KeyValueStore createStore() {
         return new EtcdKeyValueStore(ETCD.server().settings());
+    }
+
+    @Override
+    protected void compact(long revision) {
+        ETCD.server().compact(revision);
     }
 }

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
-import io.lochness.chypervisord.domain.port.out.KeyValue;
-import io.lochness.chypervisord.domain.port.out.Txn;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
+import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

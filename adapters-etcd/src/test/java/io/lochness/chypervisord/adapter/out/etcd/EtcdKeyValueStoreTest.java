@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
-import io.lochness.chypervisord.domain.port.out.KeyValue;
-import io.lochness.chypervisord.domain.port.out.Snapshot;
-import io.lochness.chypervisord.domain.port.out.Txn;
-import io.lochness.chypervisord.domain.port.out.TxnResult;
-import io.lochness.chypervisord.domain.store.InMemoryKeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
+import io.lochness.chypervisord.adapter.out.kv.spi.Snapshot;
+import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
+import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
+import io.lochness.chypervisord.adapter.out.kv.memory.InMemoryKeyValueStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

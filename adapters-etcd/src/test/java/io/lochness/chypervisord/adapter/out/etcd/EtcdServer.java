@@ -101,6 +101,23 @@ public final class EtcdServer {
         return backend.isRunning();
     }
 
+    /**
+     * Compacts etcd's history before {@code revision} with the {@code Compact} RPC ({@code
+     * physical}: it returns once the compaction is applied), on a channel of its own.
+     */
+    public void compact(long revision) {
+        io.grpc.ManagedChannel channel = io.grpc.netty.NettyChannelBuilder
+                .forAddress(backend.host(), backend.port()).usePlaintext().build();
+        try {
+            io.etcd.jetcd.api.KVGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .compact(io.etcd.jetcd.api.CompactionRequest.newBuilder()
+                            .setRevision(revision).setPhysical(true).build());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
     /** Writes {@code key} directly through etcd's JSON gateway. */
     public void put(String key, String value) {
         post("/v3/kv/put", "{\"key\":\"" + b64(key) + "\",\"value\":\"" + b64(value) + "\"}");

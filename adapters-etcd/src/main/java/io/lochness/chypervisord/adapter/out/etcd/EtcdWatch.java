@@ -1,0 +1,236 @@
+package io.lochness.chypervisord.adapter.out.etcd;
+
+import io.etcd.jetcd.api.Event;
+import io.etcd.jetcd.api.WatchCreateRequest;
+import io.etcd.jetcd.api.WatchGrpc;
+import io.etcd.jetcd.api.WatchProgressRequest;
+import io.etcd.jetcd.api.WatchRequest;
+import io.etcd.jetcd.api.WatchResponse;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyChange;
+import io.lochness.chypervisord.adapter.out.kv.spi.Watch;
+import io.lochness.chypervisord.adapter.out.kv.spi.WatchListener;
+import io.lochness.chypervisord.domain.model.StoreUnavailableException;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+
+/**
+ * One etcd watch on its own gRPC stream ({@code Watch} RPC of jetcd's generated stubs).
+ *
+ * <p>Everything the stream says is handed, in order, to one virtual thread of this watch: the
+ * listener runs there, one call at a time, never on a gRPC thread; the requests this watch sends
+ * after creating the stream (progress requests) are sent from there too, so the stream's state
+ * needs no lock. etcd sends all events of one revision in one response (this watch never asks
+ * for fragments), and one response becomes one {@link WatchListener#onChanges} call.
+ *
+ * <p><b>Progress on etcd before 3.4.25 / 3.5.8.</b> etcd bug <a
+ * href="https://github.com/etcd-io/etcd/issues/15220">etcd-io/etcd#15220</a>: the answer to a
+ * {@code WatchProgressRequest} is queued on the stream's control path and can overtake events
+ * already queued for the watch, so a progress report at revision P can arrive before events at or
+ * below P. On such servers this watch does not report P at once: it sends a second progress
+ * request and reports P only when that one is answered; the events queued before P are then
+ * delivered before it in practice (they were queued before the first answer was even sent). A
+ * watch still catching up on old revisions may in principle still be overtaken; the fix is
+ * etcd 3.4.25 / 3.5.8 (and 3.4.31 / 3.5.13 also fix #17507, progress for a stream of several
+ * watches), where the confirmation is skipped ({@code confirmProgress} false).
+ */
+final class EtcdWatch implements Watch {
+    private static final System.Logger LOG = System.getLogger(EtcdWatch.class.getName());
+    private static final WatchRequest PROGRESS =
+            WatchRequest.newBuilder().setProgressRequest(WatchProgressRequest.getDefaultInstance()).build();
+
+    private final String prefix;
+    private final WatchListener listener;
+    private final boolean confirmProgress;
+    private final Function<Throwable, StoreUnavailableException> failure;
+    private final Runnable onEnd;
+    private final ExecutorService serial;
+    private volatile boolean closed;
+    private volatile ClientCallStreamObserver<WatchRequest> requests;
+
+    // Touched only on the serial thread.
+    private boolean ended;
+    private boolean outstanding;
+    private boolean outstandingForCaller;
+    private boolean wanted;
+    private long unconfirmed = -1;
+
+    /**
+     * Opens the stream and asks etcd to create the watch.
+     *
+     * @param failure turns a stream failure into what {@link WatchListener#onFailure} is told
+     * @param onEnd run once when the watch ends or is closed
+     */
+    EtcdWatch(WatchGrpc.WatchStub stub, WatchCreateRequest create, String prefix, WatchListener listener,
+            boolean confirmProgress, Function<Throwable, StoreUnavailableException> failure, Runnable onEnd) {
+        this.prefix = prefix;
+        this.listener = listener;
+        this.confirmProgress = confirmProgress;
+        this.failure = failure;
+        this.onEnd = onEnd;
+        this.serial = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("etcd-watch").factory());
+        stub.watch(new ClientResponseObserver<WatchRequest, WatchResponse>() {
+            @Override
+            public void beforeStart(ClientCallStreamObserver<WatchRequest> stream) {
+                requests = stream;
+            }
+
+            @Override
+            public void onNext(WatchResponse response) {
+                submit(() -> handle(response));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                submit(() -> fail(t));
+            }
+
+            @Override
+            public void onCompleted() {
+                submit(() -> fail(Status.UNAVAILABLE.withDescription("etcd ended the watch stream").asRuntimeException()));
+            }
+        });
+        WatchRequest createRequest = WatchRequest.newBuilder().setCreateRequest(create).build();
+        submit(() -> requests.onNext(createRequest));
+    }
+
+    @Override
+    public void requestProgress() {
+        submit(() -> {
+            if (ended) {
+                return;
+            }
+            if (outstanding) {
+                wanted = true;
+            } else {
+                sendProgressRequest(true);
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // cancel() may be called from any thread; it ends the stream without an onFailure, since
+        // every task checks `closed` first.
+        requests.cancel("watch closed", null);
+        serial.shutdown();
+        onEnd.run();
+    }
+
+    private void submit(Runnable task) {
+        if (closed) {
+            return;
+        }
+        try {
+            serial.execute(() -> {
+                if (!closed) {
+                    task.run();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // Ended or closed: nothing more is told.
+        }
+    }
+
+    private void handle(WatchResponse response) {
+        if (ended) {
+            return;
+        }
+        if (response.getCompactRevision() > 0) {
+            end();
+            tell(() -> listener.onCompacted(response.getCompactRevision()));
+        } else if (response.getCanceled()) {
+            end();
+            String reason = response.getCancelReason().isEmpty() ? "no reason given" : response.getCancelReason();
+            tell(() -> listener.onFailure(failure.apply(
+                    Status.UNAVAILABLE.withDescription("etcd canceled the watch: " + reason).asRuntimeException())));
+        } else if (response.getCreated()) {
+            LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "' created at revision " + response.getHeader().getRevision());
+        } else if (response.getEventsCount() > 0) {
+            List<KeyChange> changes = new ArrayList<>(response.getEventsCount());
+            for (Event event : response.getEventsList()) {
+                String key = event.getKv().getKey().toStringUtf8();
+                long revision = event.getKv().getModRevision();
+                changes.add(event.getType() == Event.EventType.DELETE
+                        ? KeyChange.delete(key, revision)
+                        : KeyChange.put(key, event.getKv().getValue().toStringUtf8(), revision));
+            }
+            tell(() -> listener.onChanges(changes));
+        } else {
+            progress(response.getHeader().getRevision());
+        }
+    }
+
+    /** A progress answer (no events, neither created nor canceled) at {@code revision}. */
+    private void progress(long revision) {
+        if (!outstanding) {
+            return; // not asked for by this watch; nothing waits on it
+        }
+        boolean forCaller = outstandingForCaller;
+        outstanding = false;
+        if (!confirmProgress) {
+            if (forCaller) {
+                tell(() -> listener.onProgress(revision));
+            }
+        } else {
+            // etcd#15220: this answer confirms the previous one; it waits for the next answer.
+            if (unconfirmed >= 0) {
+                long confirmed = unconfirmed;
+                unconfirmed = -1;
+                tell(() -> listener.onProgress(confirmed));
+            }
+            if (forCaller) {
+                unconfirmed = revision;
+            }
+        }
+        if (!ended && (wanted || unconfirmed >= 0)) {
+            boolean forWanted = wanted;
+            wanted = false;
+            sendProgressRequest(forWanted);
+        }
+    }
+
+    private void sendProgressRequest(boolean forCaller) {
+        outstanding = true;
+        outstandingForCaller = forCaller;
+        requests.onNext(PROGRESS);
+    }
+
+    private void fail(Throwable t) {
+        if (ended) {
+            return;
+        }
+        end();
+        tell(() -> listener.onFailure(failure.apply(t)));
+    }
+
+    private void end() {
+        ended = true;
+        requests.cancel("watch ended", null);
+        serial.shutdown();
+        onEnd.run();
+    }
+
+    /** Runs a listener call; a listener that throws is logged, and the watch goes on. */
+    private void tell(Runnable call) {
+        if (closed) {
+            return;
+        }
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "etcd watch listener on '" + prefix + "' threw", e);
+        }
+    }
+}
