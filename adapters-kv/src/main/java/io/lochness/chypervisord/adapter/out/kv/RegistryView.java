@@ -44,6 +44,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class RegistryView implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(RegistryView.class.getName());
+    /** How often a waiting read asks the watch for progress again. */
+    private static final long PROGRESS_REPEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     /** Where the view stands. */
     public enum State {
@@ -69,7 +71,6 @@ public final class RegistryView implements AutoCloseable {
     /** Bumped on every (re)load and re-watch, so callbacks of an abandoned watch are ignored. */
     private long generation;
     private Watch watch;
-    private Thread worker;
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Told of every hypervisor whose entry changed, after the view applied it (the change feed). */
@@ -91,7 +92,7 @@ public final class RegistryView implements AutoCloseable {
 
     /** Starts loading in the background and returns at once. */
     public synchronized void start() {
-        worker = Thread.ofVirtual().name("registry-view-load").start(() -> load(0));
+        Thread.ofVirtual().name("registry-view-load").start(() -> load(0));
     }
 
     public State state() {
@@ -140,16 +141,28 @@ public final class RegistryView implements AutoCloseable {
         }
         requestProgress();
         long deadline = System.nanoTime() + catchUp.toNanos();
+        long nextAsk = System.nanoTime() + PROGRESS_REPEAT_NANOS;
         lock.lock();
         try {
             while (applied < target && state == State.READY) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
+                long now = System.nanoTime();
+                if (now >= deadline) {
                     LOG.log(System.Logger.Level.DEBUG, "view at revision " + applied + " did not reach " + target
                             + " within " + catchUp.toMillis() + " ms; reading the store directly");
                     return false;
                 }
-                advanced.awaitNanos(left);
+                if (now >= nextAsk) {
+                    // The answer to the first request may have been lost with a watch that broke
+                    // and was resumed meanwhile: ask the current one again.
+                    lock.unlock();
+                    try {
+                        requestProgress();
+                    } finally {
+                        lock.lock();
+                    }
+                    nextAsk = now + PROGRESS_REPEAT_NANOS;
+                }
+                advanced.awaitNanos(Math.min(deadline, nextAsk) - now);
             }
             return applied >= target && state == State.READY;
         } catch (InterruptedException e) {

@@ -89,10 +89,11 @@ public final class InMemoryKeyValueStore implements KeyValueStore {
             throw new CompactedException("revision " + at + " has been compacted (oldest kept: "
                     + compactRevision + ")", compactRevision);
         }
-        NavigableMap<String, Entry> view = tail(data, prefix);
+        NavigableMap<String, Entry> current = tail(data, prefix);
+        // The keys changed after the revision asked for, as they were at it (null: absent then):
+        // undone newest first, so each ends at the value before its oldest later change.
+        TreeMap<String, Entry> undone = new TreeMap<>();
         if (at < revision) {
-            // Undo, newest first, every change after the revision asked for.
-            NavigableMap<String, Entry> past = new TreeMap<>(view);
             var newestFirst = history.descendingIterator();
             while (newestFirst.hasNext()) {
                 Change c = newestFirst.next();
@@ -100,25 +101,45 @@ public final class InMemoryKeyValueStore implements KeyValueStore {
                     break;
                 }
                 if (c.key().startsWith(prefix)) {
-                    if (c.previous() == null) {
-                        past.remove(c.key());
-                    } else {
-                        past.put(c.key(), c.previous());
-                    }
+                    undone.put(c.key(), c.previous() == null ? GONE : c.previous());
                 }
             }
-            view = past;
         }
-        NavigableMap<String, Entry> from = afterKey == null ? view : view.tailMap(afterKey, false);
+        // Merge the current keys with the undone ones, in key order, from after afterKey.
+        var now = (afterKey == null ? current : current.tailMap(afterKey, false)).entrySet().iterator();
+        var then = (afterKey == null ? undone : undone.tailMap(afterKey, false)).entrySet().iterator();
+        Map.Entry<String, Entry> a = now.hasNext() ? now.next() : null;
+        Map.Entry<String, Entry> b = then.hasNext() ? then.next() : null;
         List<KeyValue> entries = new ArrayList<>();
-        for (Map.Entry<String, Entry> e : from.entrySet()) {
+        while (a != null || b != null) {
+            String key;
+            Entry entry;
+            int order = a == null ? 1 : b == null ? -1 : a.getKey().compareTo(b.getKey());
+            if (order < 0) {
+                key = a.getKey();
+                entry = a.getValue();
+                a = now.hasNext() ? now.next() : null;
+            } else {
+                key = b.getKey();
+                entry = b.getValue();
+                b = then.hasNext() ? then.next() : null;
+                if (order == 0) {
+                    a = now.hasNext() ? now.next() : null;
+                }
+            }
+            if (entry == GONE) {
+                continue;
+            }
             if (entries.size() == limit) {
                 return new Page(entries, at, true);
             }
-            entries.add(new KeyValue(e.getKey(), e.getValue().value(), e.getValue().revision()));
+            entries.add(new KeyValue(key, entry.value(), entry.revision()));
         }
         return new Page(entries, at, false);
     }
+
+    /** Marks a key that did not exist at the revision read. */
+    private static final Entry GONE = new Entry("", 0);
 
     @Override
     public synchronized long currentRevision() {
