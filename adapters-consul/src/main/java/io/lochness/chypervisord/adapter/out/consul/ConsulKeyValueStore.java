@@ -537,6 +537,7 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                     compactedAt = first.index();
                 } else {
                     state = first.state();
+                    baselines.put(prefix, state);
                 }
             } catch (StoreUnavailableException e) {
                 primeFailure = e;
@@ -580,9 +581,6 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                 fail(new StoreUnavailableException("consul watch of " + prefix + " failed: " + e, e));
             } finally {
                 watches.remove(this);
-                if (state != null) {
-                    baselines.put(prefix, state);
-                }
             }
         }
 
@@ -640,6 +638,7 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                     listener.onChanges(changes);
                 }
                 state = diff.state();
+                baselines.put(prefix, state); // where a watch of this prefix restarted later may begin
                 // After an answer with changes their revisions say how far the watch is (the
                 // largest is almost always the answer's index); progress is reported after an
                 // answer without changes (a timeout, or writes elsewhere moving the index), and
