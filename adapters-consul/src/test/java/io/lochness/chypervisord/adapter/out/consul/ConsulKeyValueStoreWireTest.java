@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
-import io.lochness.chypervisord.domain.port.out.KeyValue;
-import io.lochness.chypervisord.domain.port.out.Snapshot;
-import io.lochness.chypervisord.domain.port.out.Txn;
-import io.lochness.chypervisord.domain.port.out.TxnResult;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
+import io.lochness.chypervisord.adapter.out.kv.spi.Snapshot;
+import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
+import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -114,7 +114,7 @@ class ConsulKeyValueStoreWireTest {
     }
 
     @Test
-    @DisplayName("read is one GET /v1/kv/{prefix}?recurse=true&dc= with the token header")
+    @DisplayName("read is one GET /v1/kv/{prefix}?recurse&consistent&dc= with the token header")
     void readRequestShape() throws Exception {
         server.enqueue(json(200, "[]").setHeader("X-Consul-Index", "7"));
         store.read("lochness/hypervisors/");
@@ -122,7 +122,7 @@ class ConsulKeyValueStoreWireTest {
         RecordedRequest request = take();
         assertThat(request.getMethod()).isEqualTo("GET");
         assertThat(request.getRequestUrl().encodedPath()).isEqualTo("/v1/kv/lochness/hypervisors/");
-        assertThat(request.getRequestUrl().queryParameter("recurse")).isEqualTo("true");
+        assertThat(request.getRequestUrl().queryParameterNames()).containsExactlyInAnyOrder("recurse", "consistent", "dc");
         assertThat(request.getRequestUrl().queryParameter("dc")).isEqualTo("dc2");
         assertThat(request.getHeader("X-Consul-Token")).isEqualTo("secret-token");
         assertThat(server.getRequestCount()).isEqualTo(1);
@@ -137,7 +137,7 @@ class ConsulKeyValueStoreWireTest {
         }
         RecordedRequest request = take();
         assertThat(request.getHeader("X-Consul-Token")).isNull();
-        assertThat(request.getRequestUrl().queryParameterNames()).containsExactly("recurse");
+        assertThat(request.getRequestUrl().queryParameterNames()).containsExactlyInAnyOrder("recurse", "consistent");
     }
 
     @Test
@@ -356,23 +356,23 @@ class ConsulKeyValueStoreWireTest {
     }
 
     @Test
-    @DisplayName("a txn over 64 operations is refused before any request")
+    @DisplayName("a txn over 128 operations (Consul 1.14+) is refused before any request")
     void overLimitTxnSendsNothing() {
         List<Txn.Mutation> puts = new ArrayList<>();
-        for (int i = 0; i < 65; i++) {
+        for (int i = 0; i < 129; i++) {
             puts.add(new Txn.Put("k" + i, "v"));
         }
-        assertThat(store.maxTxnOperations()).isEqualTo(64);
+        assertThat(store.maxTxnOperations()).isEqualTo(128);
         assertThatThrownBy(() -> store.commit(new Txn(List.of(), puts)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("64");
+                .hasMessageContaining("128");
         assertThat(server.getRequestCount()).isZero();
     }
 
     // --- PrefixEmpty --------------------------------------------------------------------------
 
     @Test
-    @DisplayName("PrefixEmpty with writes: guard GET ?keys, then a txn with get-tree before the writes")
+    @DisplayName("PrefixEmpty with writes: guard GET ?keys&consistent, then a txn with get-tree before the writes")
     void prefixEmptyGuardShape() throws Exception {
         server.enqueue(new MockResponse().setResponseCode(404).setHeader("X-Consul-Index", "70"));
         server.enqueue(json(200, "{\"Results\":[" + txnResult("h/metadata", null, 40) + "],\"Errors\":null}"));
@@ -386,7 +386,7 @@ class ConsulKeyValueStoreWireTest {
         RecordedRequest guard = take();
         assertThat(guard.getMethod()).isEqualTo("GET");
         assertThat(guard.getRequestUrl().encodedPath()).isEqualTo("/v1/kv/h/guests/");
-        assertThat(guard.getRequestUrl().queryParameter("keys")).isEqualTo("true");
+        assertThat(guard.getRequestUrl().queryParameterNames()).contains("keys", "consistent");
         assertThat(guard.getRequestUrl().queryParameter("dc")).isEqualTo("dc2");
         assertThat(guard.getHeader("X-Consul-Token")).isEqualTo("secret-token");
         RecordedRequest txnRequest = take();

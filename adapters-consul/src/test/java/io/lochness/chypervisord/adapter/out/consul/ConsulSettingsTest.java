@@ -121,4 +121,50 @@ class ConsulSettingsTest {
         assertThatThrownBy(() -> new ConsulSettings(URI.create("http://u:p@c:8500"), null, null))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    @DisplayName("consul:// without a host takes CONSUL_HTTP_ADDR as Consul's CLI reads it, else 127.0.0.1:8500")
+    void addressFromEnvironment() {
+        assertThat(ConsulSettings.parse("consul://", Map.of("CONSUL_HTTP_ADDR", "10.1.2.3:8600")).endpoint())
+                .isEqualTo(URI.create("http://10.1.2.3:8600"));
+        assertThat(ConsulSettings.parse("consul:", Map.of("CONSUL_HTTP_ADDR", "https://c.example")).endpoint())
+                .isEqualTo(URI.create("https://c.example:8501"));
+        assertThat(ConsulSettings.parse("consul://", NO_ENV).endpoint()).isEqualTo(URI.create("http://127.0.0.1:8500"));
+        assertThatThrownBy(() -> ConsulSettings.parse("consul://", Map.of("CONSUL_HTTP_ADDR", "unix:///tmp/consul.sock")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unix");
+    }
+
+    @Test
+    @DisplayName("the --kv address wins over CONSUL_HTTP_ADDR")
+    void flagWinsOverEnvironment() {
+        assertThat(ConsulSettings.parse("consul://flag:8500", Map.of("CONSUL_HTTP_ADDR", "env:9999")).endpoint())
+                .isEqualTo(URI.create("http://flag:8500"));
+    }
+
+    @Test
+    @DisplayName("TLS files and server name come from CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY, CONSUL_TLS_SERVER_NAME")
+    void tlsEnvironment() {
+        ConsulSettings settings = ConsulSettings.parse("https://c:8501", Map.of(
+                "CONSUL_CACERT", "/etc/consul/ca.pem", "CONSUL_CLIENT_CERT", "/etc/consul/c.pem",
+                "CONSUL_CLIENT_KEY", "/etc/consul/c-key.pem", "CONSUL_TLS_SERVER_NAME", "server.dc1.consul"));
+        assertThat(settings.tls()).isEqualTo(new ConsulSettings.Tls(java.nio.file.Path.of("/etc/consul/ca.pem"),
+                java.nio.file.Path.of("/etc/consul/c.pem"), java.nio.file.Path.of("/etc/consul/c-key.pem"), "server.dc1.consul"));
+        assertThat(ConsulSettings.parse("https://c:8501", NO_ENV).tls()).isEqualTo(ConsulSettings.Tls.NONE);
+        assertThatThrownBy(() -> ConsulSettings.parse("https://c:8501", Map.of("CONSUL_CLIENT_CERT", "/c.pem")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CONSUL_CLIENT_KEY");
+    }
+
+    @Test
+    @DisplayName("limits default to Consul's (128 operations, 512 KiB) and can be set for older or reconfigured servers")
+    void limits() {
+        assertThat(ConsulSettings.parse("consul://c", NO_ENV).limits())
+                .isEqualTo(new ConsulSettings.Limits(128, 524288, 524288));
+        ConsulSettings old = ConsulSettings.parse("consul://c", Map.of("CHYPERVISORD_CONSUL_TXN_MAX_OPS", "64",
+                "CHYPERVISORD_CONSUL_KV_MAX_VALUE_SIZE", "1000", "CHYPERVISORD_CONSUL_TXN_MAX_REQ_LEN", "2000"));
+        assertThat(old.limits()).isEqualTo(new ConsulSettings.Limits(64, 1000, 2000));
+        // Consul uses kv_max_value_size as the request limit when it is the larger one.
+        assertThat(new ConsulSettings.Limits(64, 4000, 2000).maxTxnBytes()).isEqualTo(4000);
+        assertThatThrownBy(() -> ConsulSettings.parse("consul://c", Map.of("CHYPERVISORD_CONSUL_TXN_MAX_OPS", "many")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CHYPERVISORD_CONSUL_TXN_MAX_OPS");
+    }
 }

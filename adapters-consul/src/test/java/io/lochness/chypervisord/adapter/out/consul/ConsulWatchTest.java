@@ -1,0 +1,237 @@
+package io.lochness.chypervisord.adapter.out.consul;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyChange;
+import io.lochness.chypervisord.adapter.out.kv.spi.Page;
+import io.lochness.chypervisord.adapter.out.kv.spi.Watch;
+import io.lochness.chypervisord.adapter.out.kv.spi.WatchListener;
+import io.lochness.chypervisord.domain.model.StoreUnavailableException;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import okhttp3.mockwebserver.MockWebServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the Consul watch does that the SPI contract cannot check on every store: replay from a
+ * baseline it kept, coalescing, compaction when it cannot know, index going backwards, a progress
+ * answer without waiting out the blocking query, one failure. On {@link ConsulEmulator}.
+ */
+class ConsulWatchTest {
+    private static final long WAIT_SECONDS = 10;
+
+    private MockWebServer server;
+    private ConsulEmulator emulator;
+    private String p;
+
+    @BeforeEach
+    void start() throws IOException {
+        emulator = new ConsulEmulator();
+        server = new MockWebServer();
+        server.setDispatcher(emulator);
+        server.start();
+        p = "w/" + UUID.randomUUID() + "/";
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        emulator.close();
+        server.shutdown();
+    }
+
+    private ConsulKeyValueStore store(Duration watchWait) {
+        URI endpoint = URI.create("http://127.0.0.1:" + server.getPort());
+        return new ConsulKeyValueStore(new ConsulSettings(endpoint, null, null), Duration.ofSeconds(5), watchWait);
+    }
+
+    /** What a watch said, in order. */
+    static final class Heard implements WatchListener {
+        final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+
+        record Progress(long revision) {}
+
+        record Compacted(long revision) {}
+
+        @Override
+        public void onChanges(List<KeyChange> changes) {
+            queue.add(List.copyOf(changes));
+        }
+
+        @Override
+        public void onProgress(long revision) {
+            queue.add(new Progress(revision));
+        }
+
+        @Override
+        public void onCompacted(long compactRevision) {
+            queue.add(new Compacted(compactRevision));
+        }
+
+        @Override
+        public void onFailure(StoreUnavailableException cause) {
+            queue.add(cause);
+        }
+
+        Object next() throws InterruptedException {
+            Object o = queue.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertThat(o).as("the watch said something within " + WAIT_SECONDS + " s").isNotNull();
+            return o;
+        }
+
+        @SuppressWarnings("unchecked")
+        List<KeyChange> nextChanges() throws InterruptedException {
+            while (true) {
+                Object o = next();
+                if (o instanceof List<?> list) {
+                    return (List<KeyChange>) list;
+                }
+                assertThat(o).isInstanceOf(Progress.class);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a watch from a kept paged read gets the net changes since it: last value per key, deletes at the answer's index, a key created and deleted in between not at all")
+    void replayFromKeptPagedReadCoalesces() throws Exception {
+        emulator.put(p + "a", "1");
+        emulator.put(p + "b", "1");
+        emulator.put(p + "c", "1");
+        try (ConsulKeyValueStore store = store(Duration.ofSeconds(30))) {
+            Page page = store.readPage(p, null, 0, 2);
+            emulator.put(p + "a", "2");
+            emulator.put(p + "a", "3");
+            long aIndex = emulator.tableIndex();
+            emulator.delete(p + "b");
+            emulator.put(p + "d", "1");
+            long dIndex = emulator.tableIndex();
+            emulator.put(p + "e", "1");
+            emulator.delete(p + "e");
+            long last = emulator.tableIndex();
+            Heard heard = new Heard();
+            try (Watch watch = store.watch(p, page.revision() + 1, heard)) {
+                assertThat(heard.nextChanges()).containsExactly(
+                        KeyChange.put(p + "a", "3", aIndex),
+                        KeyChange.put(p + "d", "1", dIndex),
+                        KeyChange.delete(p + "b", last));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a watch from a revision the adapter never saw, with changes since, reports a compaction")
+    void unknownBaselineIsCompacted() throws Exception {
+        emulator.put(p + "a", "1");
+        long first = emulator.tableIndex();
+        emulator.put(p + "a", "2");
+        try (ConsulKeyValueStore store = store(Duration.ofSeconds(30))) {
+            Heard heard = new Heard();
+            try (Watch watch = store.watch(p, first, heard)) {
+                assertThat(heard.next()).isEqualTo(new Heard.Compacted(emulator.tableIndex()));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a watch restarted after the last revision an earlier one delivered continues from where it was")
+    void restartFromWhereTheLastWatchWas() throws Exception {
+        try (ConsulKeyValueStore store = store(Duration.ofSeconds(30))) {
+            Heard first = new Heard();
+            long delivered;
+            try (Watch watch = store.watch(p, store.currentRevision() + 1, first)) {
+                emulator.put(p + "a", "1");
+                delivered = first.nextChanges().get(0).revision();
+            }
+            emulator.put(p + "b", "1");
+            emulator.delete(p + "a");
+            Heard second = new Heard();
+            try (Watch watch = store.watch(p, delivered + 1, second)) {
+                List<KeyChange> changes = second.nextChanges();
+                assertThat(changes).extracting(KeyChange::key, KeyChange::deleted).containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(p + "b", false),
+                        org.assertj.core.groups.Tuple.tuple(p + "a", true));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a prefix index that goes backwards (tombstones reaped) ends the watch with a compaction")
+    void indexGoingBackwardsIsCompaction() throws Exception {
+        emulator.put(p + "a", "1");
+        emulator.put(p + "b", "1");
+        try (ConsulKeyValueStore store = store(Duration.ofSeconds(1))) {
+            Heard heard = new Heard();
+            try (Watch watch = store.watch(p, store.currentRevision() + 1, heard)) {
+                emulator.delete(p + "b");
+                long deleted = emulator.tableIndex();
+                assertThat(heard.nextChanges()).containsExactly(KeyChange.delete(p + "b", deleted));
+                emulator.reapTombstones(deleted);
+                Object o;
+                do {
+                    o = heard.next(); // progress at the timeouts before the reaping was seen
+                } while (o instanceof Heard.Progress);
+                assertThat(o).isInstanceOf(Heard.Compacted.class);
+                assertThat(((Heard.Compacted) o).revision()).isLessThan(deleted);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("requestProgress is answered at once, not when the blocking query times out, and covers writes elsewhere")
+    void progressWithoutWaitingOutTheBlockingQuery() throws Exception {
+        emulator.put(p + "a", "1");
+        try (ConsulKeyValueStore store = store(Duration.ofMinutes(5))) {
+            Heard heard = new Heard();
+            try (Watch watch = store.watch(p, store.currentRevision() + 1, heard)) {
+                emulator.put("elsewhere/" + UUID.randomUUID(), "x");
+                long current = store.currentRevision();
+                long started = System.nanoTime();
+                watch.requestProgress();
+                Object o = heard.next();
+                assertThat(o).isInstanceOf(Heard.Progress.class);
+                assertThat(((Heard.Progress) o).revision()).isGreaterThanOrEqualTo(current);
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(WAIT_SECONDS));
+                // and the watch still works afterwards
+                emulator.put(p + "b", "2");
+                assertThat(heard.nextChanges()).extracting(KeyChange::key).containsExactly(p + "b");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a failure ends the watch with exactly one onFailure")
+    void failureOnce() throws Exception {
+        try (ConsulKeyValueStore store = store(Duration.ofMinutes(5))) {
+            Heard heard = new Heard();
+            try (Watch watch = store.watch(p, store.currentRevision() + 1, heard)) {
+                emulator.noLeader(true);
+                watch.requestProgress();
+                assertThat(heard.next()).isInstanceOf(StoreUnavailableException.class);
+                watch.requestProgress();
+                assertThat(heard.queue.poll(500, TimeUnit.MILLISECONDS)).isNull();
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a watch whose start cannot read the prefix reports the failure through the listener, not by throwing")
+    void primeFailureGoesToTheListener() throws Exception {
+        emulator.noLeader(true);
+        try (ConsulKeyValueStore store = store(Duration.ofMinutes(5))) {
+            Heard heard = new Heard();
+            List<Object> all = new ArrayList<>();
+            try (Watch watch = store.watch(p, 5, heard)) {
+                all.add(heard.next());
+            }
+            assertThat(all).singleElement().isInstanceOf(StoreUnavailableException.class);
+        }
+    }
+}
