@@ -46,7 +46,8 @@ public final class InMemoryKeyValueStore implements KeyValueStore {
     private final Deque<Change> history = new ArrayDeque<>();
     private final Set<MemoryWatch> watches = ConcurrentHashMap.newKeySet();
     private final int historyLimit;
-    private long revision;
+    /** As etcd: an empty store is at revision 1, and its first write gets revision 2. */
+    private long revision = 1;
     /** The oldest revision reads and watches may still start at. */
     private long compactRevision = 1;
 
@@ -73,7 +74,7 @@ public final class InMemoryKeyValueStore implements KeyValueStore {
         for (Map.Entry<String, Entry> e : tail(data, prefix).entrySet()) {
             entries.add(new KeyValue(e.getKey(), e.getValue().value(), e.getValue().revision()));
         }
-        return new Snapshot(entries, Math.max(revision, 1));
+        return new Snapshot(entries, revision);
     }
 
     @Override
@@ -81,8 +82,8 @@ public final class InMemoryKeyValueStore implements KeyValueStore {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be positive");
         }
-        long at = atRevision == 0 ? Math.max(revision, 1) : atRevision;
-        if (at > Math.max(revision, 1)) {
+        long at = atRevision == 0 ? revision : atRevision;
+        if (at > revision) {
             throw new StoreUnavailableException("revision " + at + " is in the future (store at " + revision + ")");
         }
         if (at < compactRevision) {
@@ -143,7 +144,7 @@ public final class InMemoryKeyValueStore implements KeyValueStore {
 
     @Override
     public synchronized long currentRevision() {
-        return Math.max(revision, 1);
+        return revision;
     }
 
     @Override
@@ -180,7 +181,7 @@ public final class InMemoryKeyValueStore implements KeyValueStore {
             revision = next;
             record(changes);
         }
-        long at = Math.max(revision, 1);
+        long at = revision;
         return txn.readBack() == null ? TxnResult.committed(at) : TxnResult.committed(at, read(txn.readBack()).entries());
     }
 
@@ -351,7 +352,7 @@ public final class InMemoryKeyValueStore implements KeyValueStore {
         @Override
         public void requestProgress() {
             synchronized (InMemoryKeyValueStore.this) {
-                queue.add(new Progress(Math.max(revision, 1)));
+                queue.add(new Progress(revision));
             }
         }
 

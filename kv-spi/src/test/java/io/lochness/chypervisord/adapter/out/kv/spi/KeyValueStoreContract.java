@@ -393,6 +393,19 @@ public abstract class KeyValueStoreContract {
     // ---- current revision ----
 
     @Test
+    @DisplayName("a watch from the revision after an empty-looking read still sees the next write (no revision is shared by 'nothing' and a first write)")
+    void watchAfterReadMissesNothing() throws Exception {
+        Page empty = store.readPage(root, null, 0, 10);
+        assertThat(empty.entries()).isEmpty();
+        Recorder recorder = new Recorder();
+        try (Watch watch = store.watch(root, empty.revision() + 1, recorder)) {
+            long first = put(root + "first", "1");
+            assertThat(first).isGreaterThan(empty.revision());
+            assertThat(recorder.nextChanges()).extracting(KeyChange::revision).containsExactly(first);
+        }
+    }
+
+    @Test
     @DisplayName("the current revision is at least that of every write acknowledged before it")
     void currentRevisionCoversAcknowledgedWrites() {
         long before = store.currentRevision();
