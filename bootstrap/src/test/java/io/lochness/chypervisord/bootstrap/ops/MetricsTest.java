@@ -95,16 +95,19 @@ class MetricsTest {
     void storeCallsAreCountedByOperationAndOutcome() {
         Prometheus before = scrape();
         String id = UUID.randomUUID().toString();
-        http.get("/hypervisors");                                              // read ok
-        http.get("/hypervisors");                                              // read ok
+        http.get("/hypervisors");                                              // revision (from the view) or read
+        http.get("/hypervisors");                                              // revision (from the view) or read
         http.send("POST", "/hypervisors", "{\"id\":\"" + id + "\"}");          // txn ok
         http.send("POST", "/hypervisors", "{\"id\":\"" + id + "\"}");          // txn conflict (id taken)
-        http.get("/hypervisors/" + UUID.randomUUID());                         // read ok (absent)
-        http.send("PATCH", "/hypervisors/" + id, "{\"ip\":\"10.0.0.1\"}");     // read ok, txn ok
+        http.get("/hypervisors/" + UUID.randomUUID());                         // revision (from the view) or read
+        http.send("PATCH", "/hypervisors/" + id, "{\"ip\":\"10.0.0.1\"}");     // read ok (straight from the store), txn ok
         http.send("PATCH", "/hypervisors/" + id, "{\"ip\":\"nope\"}");         // 400 before any store call
         Prometheus after = scrape();
 
-        assertThat(delta(before, after, STORE, Map.of("operation", "read", "outcome", "ok"))).isEqualTo(4);
+        double reads = delta(before, after, STORE, Map.of("operation", "read", "outcome", "ok"));
+        double revisions = delta(before, after, STORE, Map.of("operation", "revision", "outcome", "ok"));
+        assertThat(reads).isGreaterThanOrEqualTo(1);
+        assertThat(reads + revisions).as("one store call per read request, one read per PATCH").isEqualTo(4);
         assertThat(delta(before, after, STORE, Map.of("operation", "txn", "outcome", "ok"))).isEqualTo(2);
         assertThat(delta(before, after, STORE, Map.of("operation", "txn", "outcome", "conflict"))).isEqualTo(1);
         assertThat(delta(before, after, STORE, Map.of("outcome", "error"))).isZero();

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -40,6 +41,16 @@ import java.util.function.Function;
  * watch still catching up on old revisions may in principle still be overtaken; the fix is
  * etcd 3.4.25 / 3.5.8 (and 3.4.31 / 3.5.13 also fix #17507, progress for a stream of several
  * watches), where the confirmation is skipped ({@code confirmProgress} false).
+ *
+ * <p><b>A watch that starts in the past on those servers.</b> A watch created with a start
+ * revision at or below the store's revision is "unsynced": etcd sends it the missed events from a
+ * background loop that runs every 100 ms, while a progress answer goes out at once, so the
+ * confirmation above does not help (both answers arrive before the catch-up). Found by this
+ * project's tests (a read right after a resumed watch saw the older state). So after such a
+ * start, progress answers are not reported until the watch has delivered an event at or past the
+ * revision etcd was at when it created the watch, or until the catch-up can be expected to be
+ * over (250 ms plus 100 ms per 1,000 missed revisions: etcd sends at most 1,000 revisions per
+ * loop); meanwhile the owner asks again and, if it cannot wait, reads the store directly.
  */
 final class EtcdWatch implements Watch {
     private static final System.Logger LOG = System.getLogger(EtcdWatch.class.getName());
@@ -61,6 +72,10 @@ final class EtcdWatch implements Watch {
     private boolean outstandingForCaller;
     private boolean wanted;
     private long unconfirmed = -1;
+    /** On servers with etcd#15220: while a watch started in the past catches up, up to here. */
+    private final long startRevision;
+    private long catchUpTo;
+    private long catchUpUntilNanos;
 
     /**
      * Opens the stream and asks etcd to create the watch.
@@ -76,6 +91,7 @@ final class EtcdWatch implements Watch {
         this.failure = failure;
         this.onEnd = onEnd;
         this.serial = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("etcd-watch").factory());
+        this.startRevision = create.getStartRevision();
         stub.watch(new ClientResponseObserver<WatchRequest, WatchResponse>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<WatchRequest> stream) {
@@ -156,7 +172,14 @@ final class EtcdWatch implements Watch {
             tell(() -> listener.onFailure(failure.apply(
                     Status.UNAVAILABLE.withDescription("etcd canceled the watch: " + reason).asRuntimeException())));
         } else if (response.getCreated()) {
-            LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "' created at revision " + response.getHeader().getRevision());
+            long created = response.getHeader().getRevision();
+            LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "' created at revision " + created);
+            if (confirmProgress && startRevision > 0 && startRevision <= created) {
+                catchUpTo = created;
+                long missed = created - startRevision + 1;
+                catchUpUntilNanos = System.nanoTime()
+                        + TimeUnit.MILLISECONDS.toNanos(250 + 100 * (missed / 1_000));
+            }
         } else if (response.getEventsCount() > 0) {
             List<KeyChange> changes = new ArrayList<>(response.getEventsCount());
             for (Event event : response.getEventsList()) {
@@ -165,6 +188,9 @@ final class EtcdWatch implements Watch {
                 changes.add(event.getType() == Event.EventType.DELETE
                         ? KeyChange.delete(key, revision)
                         : KeyChange.put(key, event.getKv().getValue().toStringUtf8(), revision));
+                if (catchUpTo > 0 && revision >= catchUpTo) {
+                    catchUpTo = 0;
+                }
             }
             tell(() -> listener.onChanges(changes));
         } else {
@@ -179,6 +205,23 @@ final class EtcdWatch implements Watch {
         }
         boolean forCaller = outstandingForCaller;
         outstanding = false;
+        if (catchUpTo > 0 && System.nanoTime() < catchUpUntilNanos) {
+            // Still catching up from a start in the past: this answer may lead the events.
+            unconfirmed = -1;
+            if (forCaller) {
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    requestProgress();
+                });
+            }
+            return;
+        }
+        catchUpTo = 0;
         if (!confirmProgress) {
             if (forCaller) {
                 tell(() -> listener.onProgress(revision));

@@ -68,6 +68,7 @@ public final class RegistryView implements AutoCloseable {
     private volatile long applied;
     private volatile State state = State.LOADING;
     private volatile long loadMillis = -1;
+    private volatile long lastProgressRequest;
     /** Bumped on every (re)load and re-watch, so callbacks of an abandoned watch are ignored. */
     private long generation;
     private Watch watch;
@@ -139,7 +140,7 @@ public final class RegistryView implements AutoCloseable {
         if (applied >= target) {
             return true;
         }
-        requestProgress();
+        requestProgressSince(System.nanoTime());
         long deadline = System.nanoTime() + catchUp.toNanos();
         long nextAsk = System.nanoTime() + PROGRESS_REPEAT_NANOS;
         lock.lock();
@@ -156,7 +157,7 @@ public final class RegistryView implements AutoCloseable {
                     // and was resumed meanwhile: ask the current one again.
                     lock.unlock();
                     try {
-                        requestProgress();
+                        requestProgressSince(now);
                     } finally {
                         lock.lock();
                     }
@@ -171,6 +172,20 @@ public final class RegistryView implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Asks the watch for progress unless someone asked after {@code since} (when this reader's
+     * target revision was known): concurrent readers share one request, which matters on Consul,
+     * where each request cuts the waiting blocking query short.
+     */
+    private void requestProgressSince(long since) {
+        long last = lastProgressRequest;
+        if (last - since >= 0 && last != 0) {
+            return;
+        }
+        lastProgressRequest = System.nanoTime();
+        requestProgress();
     }
 
     private void requestProgress() {
@@ -241,12 +256,12 @@ public final class RegistryView implements AutoCloseable {
             return;
         }
         long revision = at;
+        long mine;
         synchronized (this) {
             if (state == State.CLOSED) {
                 return;
             }
-            long previous = applied;
-            if (revision < previous) {
+            if (revision < applied) {
                 // Never go backwards (a lagging member answered the load): load again.
                 retryLoad(attempt);
                 return;
@@ -261,7 +276,37 @@ public final class RegistryView implements AutoCloseable {
             if (!old.isEmpty() && !listeners.isEmpty()) {
                 announceReload(old, fresh, revision);
             }
-            startWatch(revision + 1);
+            mine = ++generation;
+            if (watch != null) {
+                watch.close();
+                watch = null;
+            }
+        }
+        watchFrom(revision + 1, mine, 0);
+    }
+
+    /**
+     * Starts the watch of generation {@code mine} from {@code from}, outside the monitor (a store
+     * may block while it connects); keeps it only if no newer generation began meanwhile.
+     */
+    private void watchFrom(long from, long mine, int failures) {
+        Follower follower = new Follower(mine, failures);
+        Watch started;
+        try {
+            started = store.watch(LochnessLayout.HYPERVISORS, from, follower);
+        } catch (StoreUnavailableException e) {
+            follower.onFailure(e); // refused at once: retried like any broken watch
+            return;
+        }
+        boolean keep;
+        synchronized (this) {
+            keep = mine == generation && state == State.READY;
+            if (keep) {
+                watch = started;
+            }
+        }
+        if (!keep) {
+            started.close();
         }
     }
 
@@ -322,15 +367,6 @@ public final class RegistryView implements AutoCloseable {
         }
     }
 
-    /** Called with the monitor held. */
-    private void startWatch(long from) {
-        long mine = ++generation;
-        if (watch != null) {
-            watch.close();
-        }
-        watch = store.watch(LochnessLayout.HYPERVISORS, from, new Follower(mine));
-    }
-
     private void advance(long revision) {
         lock.lock();
         try {
@@ -358,8 +394,9 @@ public final class RegistryView implements AutoCloseable {
         private final long generation;
         private int failures;
 
-        Follower(long generation) {
+        Follower(long generation, int failures) {
             this.generation = generation;
+            this.failures = failures;
         }
 
         private boolean current() {
@@ -429,35 +466,29 @@ public final class RegistryView implements AutoCloseable {
 
         @Override
         public void onFailure(StoreUnavailableException cause) {
-            long from;
+            long mine;
+            long resumeAt;
             synchronized (RegistryView.this) {
-                if (generation != RegistryView.this.generation || state == State.CLOSED) {
+                if (generation != RegistryView.this.generation || state != State.READY) {
                     return;
                 }
-                from = applied + 1;
+                // From now on nothing this watch might still say is applied.
+                mine = ++RegistryView.this.generation;
+                resumeAt = applied + 1;
+                watch = null;
             }
-            int n = ++failures;
+            int n = failures + 1;
             LOG.log(n == 1 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
-                    "the registry view's watch broke (" + cause.getMessage() + "); resuming from revision " + from);
+                    "the registry view's watch broke (" + cause.getMessage() + "); resuming from revision " + resumeAt);
             long pause = Math.min(2_000, 25L << Math.min(n, 7));
             Thread.ofVirtual().name("registry-view-rewatch").start(() -> {
                 sleep(pause);
                 synchronized (RegistryView.this) {
-                    if (generation != RegistryView.this.generation || state != State.READY) {
+                    if (mine != RegistryView.this.generation || state != State.READY) {
                         return;
                     }
-                    try {
-                        long mine = ++RegistryView.this.generation;
-                        Follower next = new Follower(mine);
-                        next.failures = failures;
-                        watch = store.watch(LochnessLayout.HYPERVISORS, applied + 1, next);
-                    } catch (StoreUnavailableException e) {
-                        // The store refused at once: try again like any broken watch.
-                        Follower retry = new Follower(RegistryView.this.generation);
-                        retry.failures = failures;
-                        Thread.ofVirtual().start(() -> retry.onFailure(e));
-                    }
                 }
+                watchFrom(resumeAt, mine, n);
             });
         }
     }
