@@ -73,8 +73,8 @@ import okio.BufferedSink;
  *       revision 0 is one {@code ?recurse&consistent} read of the whole prefix, which the adapter
  *       <b>keeps for {@value #KEEP_SECONDS} s after its last use</b> (at most {@value #MAX_KEPT}
  *       such reads), keyed by its index, to serve the following pages of the same paged read from
- *       memory. A page at any other revision than a kept one throws {@link CompactedException}:
- *       the caller loads again. At 800,000 keys (about 105 MB of JSON) that one read is the whole
+ *       memory, until a watch of the prefix starts from it. A page at any other revision than a
+ *       kept one throws {@link CompactedException}: the caller loads again. At 800,000 keys (about 105 MB of JSON) that one read is the whole
  *       transfer of a load; it is parsed as a stream, never as one string.
  *   <li>{@link #currentRevision}: one {@code GET /v1/kv/{key}?consistent} of a single key, which
  *       Consul answers with the KV table's index ({@code kvsGetTxn}: "Get the table index"), at
@@ -392,8 +392,34 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                 kept.remove(oldest);
                 keptUse.remove(oldest);
             }
+            if (!expiring) {
+                // A kept read may be 100 MB: it goes when unused, even if no call comes again.
+                expiring = true;
+                Thread.ofVirtual().name("consul-kept-expiry").start(this::expireUntilEmpty);
+            }
         }
         return k;
+    }
+
+    private boolean expiring;
+
+    private void expireUntilEmpty() {
+        while (true) {
+            try {
+                Thread.sleep(TimeUnit.SECONDS.toMillis(KEEP_SECONDS) / 4);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (kept) {
+                expire();
+                if (kept.isEmpty() || closed || Thread.currentThread().isInterrupted()) {
+                    kept.clear();
+                    keptUse.clear();
+                    expiring = false;
+                    return;
+                }
+            }
+        }
     }
 
     private Kept kept(String prefix, long index) {
@@ -432,6 +458,11 @@ public final class ConsulKeyValueStore implements KeyValueStore {
     private Baseline baseline(String prefix, long index) {
         Kept k = kept(prefix, index);
         if (k != null) {
+            // The watch that starts from a kept paged read ends that read: its values can go.
+            synchronized (kept) {
+                kept.remove(prefix + '\u0000' + index);
+                keptUse.remove(prefix + '\u0000' + index);
+            }
             return new Baseline(k.index(), k.keys(), k.revisions());
         }
         Baseline b = baselines.get(prefix);

@@ -535,4 +535,49 @@ class ConsulKeyValueStoreWireTest {
         assertThatThrownBy(() -> store.read("p/")).isInstanceOf(IllegalStateException.class);
         assertThat(server.getRequestCount()).isZero();
     }
+
+    // --- watch ----------------------------------------------------------------------------------
+
+    @Test
+    @DisplayName("a watch reads the prefix ?recurse&consistent, then blocks with ?recurse&index=N&wait=, and diffs the answers")
+    void watchRequestShape() throws Exception {
+        server.enqueue(json(200, "[" + kvEntry("w/a", b64("1"), 12) + "]").setHeader("X-Consul-Index", "12"));
+        server.enqueue(json(200, "[" + kvEntry("w/a", b64("2"), 15) + "," + kvEntry("w/b", b64("3"), 14) + "]")
+                .setHeader("X-Consul-Index", "15"));
+        java.util.concurrent.LinkedBlockingQueue<Object> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+        io.lochness.chypervisord.adapter.out.kv.spi.WatchListener listener =
+                new io.lochness.chypervisord.adapter.out.kv.spi.WatchListener() {
+                    @Override
+                    public void onChanges(List<io.lochness.chypervisord.adapter.out.kv.spi.KeyChange> changes) {
+                        heard.add(changes);
+                    }
+
+                    @Override
+                    public void onProgress(long revision) {
+                        heard.add(revision);
+                    }
+
+                    @Override
+                    public void onCompacted(long compactRevision) {
+                        heard.add("compacted " + compactRevision);
+                    }
+
+                    @Override
+                    public void onFailure(StoreUnavailableException cause) {
+                        heard.add(cause);
+                    }
+                };
+        try (ConsulKeyValueStore watching = storeWith(null, null, Duration.ofSeconds(5));
+                var watch = watching.watch("w/", 13, listener)) {
+            RecordedRequest first = take();
+            assertThat(first.getRequestUrl().queryParameterNames()).containsExactlyInAnyOrder("recurse", "consistent");
+            RecordedRequest second = take();
+            assertThat(second.getRequestUrl().queryParameterNames()).containsExactlyInAnyOrder("recurse", "index", "wait");
+            assertThat(second.getRequestUrl().queryParameter("index")).isEqualTo("12");
+            assertThat(second.getRequestUrl().queryParameter("wait")).isEqualTo("300000ms");
+            assertThat(heard.poll(5, TimeUnit.SECONDS)).isEqualTo(List.of(
+                    io.lochness.chypervisord.adapter.out.kv.spi.KeyChange.put("w/b", "3", 14),
+                    io.lochness.chypervisord.adapter.out.kv.spi.KeyChange.put("w/a", "2", 15)));
+        }
+    }
 }
