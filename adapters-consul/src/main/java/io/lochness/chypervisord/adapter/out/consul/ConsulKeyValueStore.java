@@ -58,7 +58,9 @@ import okio.BufferedSink;
  * keeps the old {@code ModifyIndex} of a key set to the value it already has ({@code
  * kvsSetTxn}: "Skip further writing in the state store if the entry is not actually changed"), so
  * the writes of one transaction do not always share one new revision here; a commit returns the
- * largest {@code ModifyIndex} of its {@code set} results. A prefix read's revision is its {@code
+ * largest {@code ModifyIndex} of its {@code set} results; a commit that deletes (Consul reports no
+ * index for a delete) returns the KV table's index read right after it, at least the delete's own
+ * (a lower bound, the largest index seen, only if that read fails). A prefix read's revision is its {@code
  * X-Consul-Index}: the largest {@code ModifyIndex} or tombstone index under the prefix, or the KV
  * table's index when the prefix has neither ({@code kvsListTxn}). Tombstones are reaped after
  * Consul's tombstone TTL, so a prefix's index can go <em>backwards</em>; the adapter treats that as
@@ -982,10 +984,20 @@ public final class ConsulKeyValueStore implements KeyValueStore {
         for (JsonNode node : list.subList(list.size() - setResults, list.size())) {
             setIndex = Math.max(setIndex, node.path("KV").path("ModifyIndex").asLong(0));
         }
-        if (setResults > 0 && setIndex > 0) {
-            return TxnResult.committed(setIndex);
+        boolean deletes = txn.mutations().stream().anyMatch(m -> !(m instanceof Txn.Put));
+        if (!writes || (setIndex > 0 && !deletes)) {
+            return TxnResult.committed(Math.max(setIndex, Math.max(knownIndex, reply.index())));
         }
-        return TxnResult.committed(Math.max(knownIndex, reply.index()));
+        // Consul reports no index for a delete: the KV table's index read right after the commit
+        // is at least the delete's own, so a reader that waits for this revision sees it.
+        long after;
+        try {
+            after = tableIndex(probeKey, System.nanoTime() + deadline.toNanos());
+        } catch (StoreUnavailableException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "consul: index read after a delete failed, revision is a lower bound: " + e);
+            after = 0;
+        }
+        return TxnResult.committed(Math.max(Math.max(setIndex, after), Math.max(knownIndex, reply.index())));
     }
 
     private record GuardRead(boolean empty, long index) {}

@@ -226,6 +226,7 @@ class ConsulKeyValueStoreWireTest {
                                 + ","
                                 + txnResult("h/config", null, 57)
                                 + "],\"Errors\":null}"));
+        server.enqueue(new MockResponse().setResponseCode(404).setHeader("X-Consul-Index", "58"));
         Txn txn =
                 new Txn(
                         List.of(new Txn.KeyAt("h/metadata", 40), Txn.KeyAt.absent("h/new")),
@@ -236,7 +237,8 @@ class ConsulKeyValueStoreWireTest {
 
         TxnResult result = store.commit(txn);
 
-        assertThat(result).isEqualTo(TxnResult.committed(57));
+        // It deletes, and Consul reports no index for a delete: the table index read after it.
+        assertThat(result).isEqualTo(TxnResult.committed(58));
         RecordedRequest request = take();
         assertThat(request.getMethod()).isEqualTo("PUT");
         assertThat(request.getRequestUrl().encodedPath()).isEqualTo("/v1/txn");
@@ -254,7 +256,10 @@ class ConsulKeyValueStoreWireTest {
         assertThat(ops.get(2).path("KV").path("Value").asText()).isEqualTo(b64("{\"cpu\":4} ✓"));
         assertThat(ops.get(3).path("KV").path("Key").asText()).isEqualTo("h/old");
         assertThat(ops.get(4).path("KV").path("Key").asText()).isEqualTo("h/subnets/");
-        assertThat(server.getRequestCount()).isEqualTo(1);
+        RecordedRequest after = take();
+        assertThat(after.getMethod()).isEqualTo("GET");
+        assertThat(after.getRequestUrl().queryParameterNames()).contains("consistent");
+        assertThat(server.getRequestCount()).isEqualTo(2);
     }
 
     @Test
@@ -338,19 +343,27 @@ class ConsulKeyValueStoreWireTest {
     }
 
     @Test
-    @DisplayName("a txn without set returns the largest index it saw (check-index result)")
-    void deleteOnlyRevisionIsLowerBound() {
+    @DisplayName("a delete-only txn returns the KV table's index read right after it (at least the delete's own)")
+    void deleteOnlyRevisionIsReadAfter() throws Exception {
         server.enqueue(json(200, "{\"Results\":[" + txnResult("h/metadata", null, 40) + "],\"Errors\":null}"));
+        server.enqueue(new MockResponse().setResponseCode(404).setHeader("X-Consul-Index", "44"));
         TxnResult result =
                 store.commit(
                         new Txn(List.of(new Txn.KeyAt("h/metadata", 40)), List.of(new Txn.Delete("h/x"))));
-        assertThat(result).isEqualTo(TxnResult.committed(40));
+        assertThat(result).isEqualTo(TxnResult.committed(44));
+        take();
+        assertThat(take().getRequestUrl().queryParameterNames()).containsExactlyInAnyOrder("consistent", "dc");
     }
 
     @Test
-    @DisplayName("a txn without set or checks commits at revision 1 when Consul sends no index")
+    @DisplayName("when the index read after a delete-only txn fails, the commit stands with the largest index seen (a lower bound)")
     void deleteOnlyWithoutIndex() {
+        server.enqueue(json(200, "{\"Results\":[" + txnResult("h/metadata", null, 40) + "],\"Errors\":null}"));
+        server.enqueue(new MockResponse().setResponseCode(500).setBody("No cluster leader"));
+        assertThat(store.commit(new Txn(List.of(new Txn.KeyAt("h/metadata", 40)), List.of(new Txn.Delete("h/x")))))
+                .isEqualTo(TxnResult.committed(40));
         server.enqueue(json(200, "{\"Results\":null,\"Errors\":null}"));
+        server.enqueue(new MockResponse().setResponseCode(500).setBody("No cluster leader"));
         assertThat(store.commit(new Txn(List.of(), List.of(new Txn.Delete("h/x")))))
                 .isEqualTo(TxnResult.committed(1));
     }
@@ -376,6 +389,7 @@ class ConsulKeyValueStoreWireTest {
     void prefixEmptyGuardShape() throws Exception {
         server.enqueue(new MockResponse().setResponseCode(404).setHeader("X-Consul-Index", "70"));
         server.enqueue(json(200, "{\"Results\":[" + txnResult("h/metadata", null, 40) + "],\"Errors\":null}"));
+        server.enqueue(new MockResponse().setResponseCode(404).setHeader("X-Consul-Index", "75"));
         Txn txn =
                 new Txn(
                         List.of(new Txn.KeyAt("h/metadata", 40), new Txn.PrefixEmpty("h/guests/")),
@@ -394,7 +408,7 @@ class ConsulKeyValueStoreWireTest {
         JsonNode ops = txnBody(txnRequest);
         assertThat(verbs(ops)).containsExactly("check-index", "get-tree", "delete-tree");
         assertThat(ops.get(1).path("KV").path("Key").asText()).isEqualTo("h/guests/");
-        assertThat(result).isEqualTo(TxnResult.committed(70));
+        assertThat(result).isEqualTo(TxnResult.committed(75));
     }
 
     @Test
