@@ -481,8 +481,15 @@ public final class ConsulKeyValueStore implements KeyValueStore {
      * at that index, or where an earlier watch of the prefix ended); otherwise it reads the prefix
      * and, when anything under it changed at or after {@code fromRevision} (changes it cannot
      * reconstruct: Consul keeps no history), reports {@link WatchListener#onCompacted} with the
-     * read's index. Progress is reported after each answer, at its index. A prefix index that goes
-     * backwards (tombstones reaped, a snapshot restored) is reported as a compaction.
+     * read's index (this first read runs on the caller's thread, so that a write made after {@code
+     * watch} returns is after it). The changes of one answer come in one {@link
+     * WatchListener#onChanges} call and only the state after the whole call is one Consul was in
+     * (at the answer's index): apply it as a whole. Progress is reported after an answer without
+     * changes, at its index, and when asked for ({@link Watch#requestProgress()}: a consistent read
+     * of the KV table's index, then a read of the prefix's index that transfers a few bytes; the
+     * blocking query in flight is cancelled, so the answer does not wait for its timeout). A prefix
+     * index that goes backwards (tombstones reaped, a snapshot restored) is reported as a
+     * compaction; any failure as one {@link WatchListener#onFailure}.
      */
     @Override
     public Watch watch(String prefix, long fromRevision, WatchListener listener) {
