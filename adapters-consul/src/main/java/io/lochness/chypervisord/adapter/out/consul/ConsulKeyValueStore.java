@@ -448,15 +448,28 @@ public final class ConsulKeyValueStore implements KeyValueStore {
         }
     }
 
-    /** What a watch diffs against: the keys under its prefix and their ModifyIndex, at an index. */
-    private record Baseline(long index, String[] keys, long[] revisions) {
+    /**
+     * What a watch diffs against: the keys under its prefix and their ModifyIndex, read at {@code
+     * index}; a watch restarted by a caller at any revision in {@code [validFrom, validTo]} may
+     * start from it (that caller has applied exactly this state: every change the earlier watch
+     * delivered, nothing after its last answer or progress).
+     */
+    private record Baseline(long index, String[] keys, long[] revisions, long validFrom, long validTo) {
+        Baseline(long index, String[] keys, long[] revisions) {
+            this(index, keys, revisions, index, index);
+        }
+
         long revisionOf(String key) {
             int at = Arrays.binarySearch(keys, key);
             return at >= 0 ? revisions[at] : -1;
         }
+
+        Baseline valid(long from, long to) {
+            return new Baseline(index, keys, revisions, from, to);
+        }
     }
 
-    /** The state under {@code prefix} at exactly {@code index}, if this store has seen it. */
+    /** The state under {@code prefix} as a caller at {@code index} has it, if this store knows it. */
     private Baseline baseline(String prefix, long index) {
         Kept k = kept(prefix, index);
         if (k != null) {
@@ -468,7 +481,7 @@ public final class ConsulKeyValueStore implements KeyValueStore {
             return new Baseline(k.index(), k.keys(), k.revisions());
         }
         Baseline b = baselines.get(prefix);
-        return b != null && b.index() == index ? b : null;
+        return b != null && b.validFrom() <= index && index <= b.validTo() ? b : null;
     }
 
     // --- watch --------------------------------------------------------------------------------
@@ -521,6 +534,8 @@ public final class ConsulKeyValueStore implements KeyValueStore {
         private volatile boolean ended;
         private Baseline state;
         private long lastProgress;
+        /** The largest revision of a change delivered (from - 1 before any). */
+        private long lastChange;
         private long requests;
         private long pendingTarget;
         private long pendingAfter;
@@ -531,6 +546,12 @@ public final class ConsulKeyValueStore implements KeyValueStore {
             this.from = from;
             this.listener = listener;
             this.state = start;
+            this.lastChange = from - 1;
+        }
+
+        /** Remembers where this watch is, for a watch of the prefix restarted later. */
+        private void save() {
+            baselines.put(prefix, state.valid(lastChange, Math.max(Math.max(state.index(), lastProgress), from - 1)));
         }
 
         @Override
@@ -576,8 +597,9 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                 if (first.index() >= from) {
                     compactedAt = first.index();
                 } else {
+                    // Nothing under the prefix changed after the read's index: the state at from - 1.
                     state = first.state();
-                    baselines.put(prefix, state);
+                    save();
                 }
             } catch (StoreUnavailableException e) {
                 primeFailure = e;
@@ -676,9 +698,9 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                 }
                 if (!changes.isEmpty()) {
                     listener.onChanges(changes);
+                    lastChange = changes.get(changes.size() - 1).revision();
                 }
                 state = diff.state();
-                baselines.put(prefix, state); // where a watch of this prefix restarted later may begin
                 // After an answer with changes their revisions say how far the watch is (the
                 // largest is almost always the answer's index); progress is reported after an
                 // answer without changes (a timeout, or writes elsewhere moving the index), and
@@ -692,6 +714,7 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                     lastProgress = progress;
                     listener.onProgress(progress);
                 }
+                save();
             }
             return true;
         }
@@ -701,6 +724,7 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                 if (!ended) {
                     lastProgress = Math.max(lastProgress, revision);
                     listener.onProgress(lastProgress);
+                    save();
                 }
             }
         }

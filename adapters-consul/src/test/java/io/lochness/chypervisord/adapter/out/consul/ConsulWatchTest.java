@@ -272,4 +272,28 @@ class ConsulWatchTest {
                     .isInstanceOf(io.lochness.chypervisord.adapter.out.kv.spi.CompactedException.class);
         }
     }
+
+    @Test
+    @DisplayName("a watch restarted at the last change delivered continues even when the answer's index was past it (a key created and deleted in between)")
+    void restartAtLastChangeOfACoalescedAnswer() throws Exception {
+        emulator.put(p + "a", "1");
+        try (ConsulKeyValueStore store = store(Duration.ofSeconds(30))) {
+            Page page = store.readPage(p, null, 0, 10);
+            emulator.put(p + "a", "2");
+            long aIndex = emulator.tableIndex();
+            emulator.put(p + "e", "1");
+            emulator.delete(p + "e"); // the answer's index is this delete's, past every change reported
+            Heard first = new Heard();
+            try (Watch watch = store.watch(p, page.revision() + 1, first)) {
+                assertThat(first.nextChanges()).containsExactly(KeyChange.put(p + "a", "2", aIndex));
+            }
+            emulator.put(p + "b", "1");
+            Heard second = new Heard();
+            try (Watch watch = store.watch(p, aIndex + 1, second)) {
+                Object o = second.next();
+                assertThat(o).isInstanceOf(List.class);
+                assertThat(o).isEqualTo(List.of(KeyChange.put(p + "b", "1", emulator.tableIndex())));
+            }
+        }
+    }
 }
