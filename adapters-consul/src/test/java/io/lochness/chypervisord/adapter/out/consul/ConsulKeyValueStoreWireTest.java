@@ -36,7 +36,9 @@ import org.junit.jupiter.api.Test;
 class ConsulKeyValueStoreWireTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration SHORT_DEADLINE = Duration.ofMillis(300);
+    /** Only the timeout tests use it; the others get a deadline no loaded machine reaches. */
+    private static final Duration SHORT_DEADLINE = Duration.ofMillis(500);
+    private static final Duration DEADLINE = Duration.ofSeconds(5);
     private static final Duration GENEROUS = Duration.ofSeconds(10);
 
     private MockWebServer server;
@@ -46,7 +48,7 @@ class ConsulKeyValueStoreWireTest {
     void start() throws IOException {
         server = new MockWebServer();
         server.start();
-        store = storeWith("secret-token", "dc2", SHORT_DEADLINE);
+        store = storeWith("secret-token", "dc2", DEADLINE);
     }
 
     @AfterEach
@@ -131,7 +133,7 @@ class ConsulKeyValueStoreWireTest {
     @Test
     @DisplayName("without token or datacenter no header and no dc parameter are sent")
     void readWithoutTokenOrDatacenter() throws Exception {
-        try (ConsulKeyValueStore plain = storeWith(null, null, SHORT_DEADLINE)) {
+        try (ConsulKeyValueStore plain = storeWith(null, null, DEADLINE)) {
             server.enqueue(json(200, "[]").setHeader("X-Consul-Index", "7"));
             plain.read("p/");
         }
@@ -471,6 +473,8 @@ class ConsulKeyValueStoreWireTest {
     @Test
     @DisplayName("a server that never answers a read is StoreUnavailableException within the deadline")
     void readTimeout() {
+        store.close();
+        store = storeWith("secret-token", "dc2", SHORT_DEADLINE);
         server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
         assertTimeoutPreemptively(
                 GENEROUS,
@@ -483,6 +487,8 @@ class ConsulKeyValueStoreWireTest {
     @Test
     @DisplayName("a server that answers a txn too late is StoreUnavailableException within the deadline")
     void commitTimeout() {
+        store.close();
+        store = storeWith("secret-token", "dc2", SHORT_DEADLINE);
         server.enqueue(
                 json(200, "{\"Results\":null,\"Errors\":null}").setHeadersDelay(30, TimeUnit.SECONDS));
         assertTimeoutPreemptively(
@@ -496,6 +502,8 @@ class ConsulKeyValueStoreWireTest {
     @Test
     @DisplayName("a ping that never gets an answer is StoreUnavailableException within the deadline")
     void pingTimeout() {
+        store.close();
+        store = storeWith("secret-token", "dc2", SHORT_DEADLINE);
         server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
         assertTimeoutPreemptively(
                 GENEROUS,
