@@ -58,7 +58,9 @@ import okio.BufferedSink;
  * keeps the old {@code ModifyIndex} of a key set to the value it already has ({@code
  * kvsSetTxn}: "Skip further writing in the state store if the entry is not actually changed"), so
  * the writes of one transaction do not always share one new revision here; a commit returns the
- * largest {@code ModifyIndex} of its {@code set} results. A prefix read's revision is its {@code
+ * largest {@code ModifyIndex} of its {@code set} results; a commit that deletes (Consul reports no
+ * index for a delete) returns the KV table's index read right after it, at least the delete's own
+ * (a lower bound, the largest index seen, only if that read fails). A prefix read's revision is its {@code
  * X-Consul-Index}: the largest {@code ModifyIndex} or tombstone index under the prefix, or the KV
  * table's index when the prefix has neither ({@code kvsListTxn}). Tombstones are reaped after
  * Consul's tombstone TTL, so a prefix's index can go <em>backwards</em>; the adapter treats that as
@@ -73,8 +75,8 @@ import okio.BufferedSink;
  *       revision 0 is one {@code ?recurse&consistent} read of the whole prefix, which the adapter
  *       <b>keeps for {@value #KEEP_SECONDS} s after its last use</b> (at most {@value #MAX_KEPT}
  *       such reads), keyed by its index, to serve the following pages of the same paged read from
- *       memory. A page at any other revision than a kept one throws {@link CompactedException}:
- *       the caller loads again. At 800,000 keys (about 105 MB of JSON) that one read is the whole
+ *       memory, until a watch of the prefix starts from it. A page at any other revision than a
+ *       kept one throws {@link CompactedException}: the caller loads again. At 800,000 keys (about 105 MB of JSON) that one read is the whole
  *       transfer of a load; it is parsed as a stream, never as one string.
  *   <li>{@link #currentRevision}: one {@code GET /v1/kv/{key}?consistent} of a single key, which
  *       Consul answers with the KV table's index ({@code kvsGetTxn}: "Get the table index"), at
@@ -392,8 +394,34 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                 kept.remove(oldest);
                 keptUse.remove(oldest);
             }
+            if (!expiring) {
+                // A kept read may be 100 MB: it goes when unused, even if no call comes again.
+                expiring = true;
+                Thread.ofVirtual().name("consul-kept-expiry").start(this::expireUntilEmpty);
+            }
         }
         return k;
+    }
+
+    private boolean expiring;
+
+    private void expireUntilEmpty() {
+        while (true) {
+            try {
+                Thread.sleep(TimeUnit.SECONDS.toMillis(KEEP_SECONDS) / 4);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (kept) {
+                expire();
+                if (kept.isEmpty() || closed || Thread.currentThread().isInterrupted()) {
+                    kept.clear();
+                    keptUse.clear();
+                    expiring = false;
+                    return;
+                }
+            }
+        }
     }
 
     private Kept kept(String prefix, long index) {
@@ -420,22 +448,40 @@ public final class ConsulKeyValueStore implements KeyValueStore {
         }
     }
 
-    /** What a watch diffs against: the keys under its prefix and their ModifyIndex, at an index. */
-    private record Baseline(long index, String[] keys, long[] revisions) {
+    /**
+     * What a watch diffs against: the keys under its prefix and their ModifyIndex, read at {@code
+     * index}; a watch restarted by a caller at any revision in {@code [validFrom, validTo]} may
+     * start from it (that caller has applied exactly this state: every change the earlier watch
+     * delivered, nothing after its last answer or progress).
+     */
+    private record Baseline(long index, String[] keys, long[] revisions, long validFrom, long validTo) {
+        Baseline(long index, String[] keys, long[] revisions) {
+            this(index, keys, revisions, index, index);
+        }
+
         long revisionOf(String key) {
             int at = Arrays.binarySearch(keys, key);
             return at >= 0 ? revisions[at] : -1;
         }
+
+        Baseline valid(long from, long to) {
+            return new Baseline(index, keys, revisions, from, to);
+        }
     }
 
-    /** The state under {@code prefix} at exactly {@code index}, if this store has seen it. */
+    /** The state under {@code prefix} as a caller at {@code index} has it, if this store knows it. */
     private Baseline baseline(String prefix, long index) {
         Kept k = kept(prefix, index);
         if (k != null) {
+            // The watch that starts from a kept paged read ends that read: its values can go.
+            synchronized (kept) {
+                kept.remove(prefix + '\u0000' + index);
+                keptUse.remove(prefix + '\u0000' + index);
+            }
             return new Baseline(k.index(), k.keys(), k.revisions());
         }
         Baseline b = baselines.get(prefix);
-        return b != null && b.index() == index ? b : null;
+        return b != null && b.validFrom() <= index && index <= b.validTo() ? b : null;
     }
 
     // --- watch --------------------------------------------------------------------------------
@@ -448,8 +494,15 @@ public final class ConsulKeyValueStore implements KeyValueStore {
      * at that index, or where an earlier watch of the prefix ended); otherwise it reads the prefix
      * and, when anything under it changed at or after {@code fromRevision} (changes it cannot
      * reconstruct: Consul keeps no history), reports {@link WatchListener#onCompacted} with the
-     * read's index. Progress is reported after each answer, at its index. A prefix index that goes
-     * backwards (tombstones reaped, a snapshot restored) is reported as a compaction.
+     * read's index (this first read runs on the caller's thread, so that a write made after {@code
+     * watch} returns is after it). The changes of one answer come in one {@link
+     * WatchListener#onChanges} call and only the state after the whole call is one Consul was in
+     * (at the answer's index): apply it as a whole. Progress is reported after an answer without
+     * changes, at its index, and when asked for ({@link Watch#requestProgress()}: a consistent read
+     * of the KV table's index, then a read of the prefix's index that transfers a few bytes; the
+     * blocking query in flight is cancelled, so the answer does not wait for its timeout). A prefix
+     * index that goes backwards (tombstones reaped, a snapshot restored) is reported as a
+     * compaction; any failure as one {@link WatchListener#onFailure}.
      */
     @Override
     public Watch watch(String prefix, long fromRevision, WatchListener listener) {
@@ -481,6 +534,8 @@ public final class ConsulKeyValueStore implements KeyValueStore {
         private volatile boolean ended;
         private Baseline state;
         private long lastProgress;
+        /** The largest revision of a change delivered (from - 1 before any). */
+        private long lastChange;
         private long requests;
         private long pendingTarget;
         private long pendingAfter;
@@ -491,6 +546,12 @@ public final class ConsulKeyValueStore implements KeyValueStore {
             this.from = from;
             this.listener = listener;
             this.state = start;
+            this.lastChange = from - 1;
+        }
+
+        /** Remembers where this watch is, for a watch of the prefix restarted later. */
+        private void save() {
+            baselines.put(prefix, state.valid(lastChange, Math.max(Math.max(state.index(), lastProgress), from - 1)));
         }
 
         @Override
@@ -536,8 +597,9 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                 if (first.index() >= from) {
                     compactedAt = first.index();
                 } else {
+                    // Nothing under the prefix changed after the read's index: the state at from - 1.
                     state = first.state();
-                    baselines.put(prefix, state);
+                    save();
                 }
             } catch (StoreUnavailableException e) {
                 primeFailure = e;
@@ -636,9 +698,9 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                 }
                 if (!changes.isEmpty()) {
                     listener.onChanges(changes);
+                    lastChange = changes.get(changes.size() - 1).revision();
                 }
                 state = diff.state();
-                baselines.put(prefix, state); // where a watch of this prefix restarted later may begin
                 // After an answer with changes their revisions say how far the watch is (the
                 // largest is almost always the answer's index); progress is reported after an
                 // answer without changes (a timeout, or writes elsewhere moving the index), and
@@ -652,6 +714,7 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                     lastProgress = progress;
                     listener.onProgress(progress);
                 }
+                save();
             }
             return true;
         }
@@ -661,6 +724,7 @@ public final class ConsulKeyValueStore implements KeyValueStore {
                 if (!ended) {
                     lastProgress = Math.max(lastProgress, revision);
                     listener.onProgress(lastProgress);
+                    save();
                 }
             }
         }
@@ -951,10 +1015,20 @@ public final class ConsulKeyValueStore implements KeyValueStore {
         for (JsonNode node : list.subList(list.size() - setResults, list.size())) {
             setIndex = Math.max(setIndex, node.path("KV").path("ModifyIndex").asLong(0));
         }
-        if (setResults > 0 && setIndex > 0) {
-            return TxnResult.committed(setIndex);
+        boolean deletes = txn.mutations().stream().anyMatch(m -> !(m instanceof Txn.Put));
+        if (!writes || (setIndex > 0 && !deletes)) {
+            return TxnResult.committed(Math.max(setIndex, Math.max(knownIndex, reply.index())));
         }
-        return TxnResult.committed(Math.max(knownIndex, reply.index()));
+        // Consul reports no index for a delete: the KV table's index read right after the commit
+        // is at least the delete's own, so a reader that waits for this revision sees it.
+        long after;
+        try {
+            after = tableIndex(probeKey, System.nanoTime() + deadline.toNanos());
+        } catch (StoreUnavailableException e) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "consul: index read after a delete failed, revision is a lower bound: " + e);
+            after = 0;
+        }
+        return TxnResult.committed(Math.max(Math.max(setIndex, after), Math.max(knownIndex, reply.index())));
     }
 
     private record GuardRead(boolean empty, long index) {}

@@ -152,8 +152,11 @@ final class ConsulEmulator extends Dispatcher implements AutoCloseable {
         return txnCount;
     }
 
+    private boolean closed;
+
     @Override
     public synchronized void close() {
+        closed = true;
         for (Waiter w : waiters) {
             w.answer().complete(new MockResponse().setResponseCode(500).setBody("agent shutting down"));
         }
@@ -238,7 +241,7 @@ final class ConsulEmulator extends Dispatcher implements AutoCloseable {
             long current = listIndex(key);
             // rpc.go blockingQuery: block only when the client asked (index > 0) and the result's
             // index is not past it; otherwise answer at once.
-            if (minIndex <= 0 || current > minIndex) {
+            if (minIndex <= 0 || current > minIndex || closed) {
                 return list(key, policy);
             }
             answer = new CompletableFuture<>();

@@ -33,7 +33,7 @@ class ConsulErrorPathsTest {
         server = new MockWebServer();
         server.start();
         store = new ConsulKeyValueStore(
-                new ConsulSettings(URI.create("http://127.0.0.1:" + server.getPort()), "t", null), Duration.ofSeconds(2));
+                new ConsulSettings(URI.create("http://127.0.0.1:" + server.getPort()), "t", null), Duration.ofSeconds(5));
     }
 
     @AfterEach

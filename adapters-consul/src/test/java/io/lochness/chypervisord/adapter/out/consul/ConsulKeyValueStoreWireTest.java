@@ -36,7 +36,9 @@ import org.junit.jupiter.api.Test;
 class ConsulKeyValueStoreWireTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration SHORT_DEADLINE = Duration.ofMillis(300);
+    /** Only the timeout tests use it; the others get a deadline no loaded machine reaches. */
+    private static final Duration SHORT_DEADLINE = Duration.ofMillis(500);
+    private static final Duration DEADLINE = Duration.ofSeconds(5);
     private static final Duration GENEROUS = Duration.ofSeconds(10);
 
     private MockWebServer server;
@@ -46,7 +48,7 @@ class ConsulKeyValueStoreWireTest {
     void start() throws IOException {
         server = new MockWebServer();
         server.start();
-        store = storeWith("secret-token", "dc2", SHORT_DEADLINE);
+        store = storeWith("secret-token", "dc2", DEADLINE);
     }
 
     @AfterEach
@@ -131,7 +133,7 @@ class ConsulKeyValueStoreWireTest {
     @Test
     @DisplayName("without token or datacenter no header and no dc parameter are sent")
     void readWithoutTokenOrDatacenter() throws Exception {
-        try (ConsulKeyValueStore plain = storeWith(null, null, SHORT_DEADLINE)) {
+        try (ConsulKeyValueStore plain = storeWith(null, null, DEADLINE)) {
             server.enqueue(json(200, "[]").setHeader("X-Consul-Index", "7"));
             plain.read("p/");
         }
@@ -226,6 +228,7 @@ class ConsulKeyValueStoreWireTest {
                                 + ","
                                 + txnResult("h/config", null, 57)
                                 + "],\"Errors\":null}"));
+        server.enqueue(new MockResponse().setResponseCode(404).setHeader("X-Consul-Index", "58"));
         Txn txn =
                 new Txn(
                         List.of(new Txn.KeyAt("h/metadata", 40), Txn.KeyAt.absent("h/new")),
@@ -236,7 +239,8 @@ class ConsulKeyValueStoreWireTest {
 
         TxnResult result = store.commit(txn);
 
-        assertThat(result).isEqualTo(TxnResult.committed(57));
+        // It deletes, and Consul reports no index for a delete: the table index read after it.
+        assertThat(result).isEqualTo(TxnResult.committed(58));
         RecordedRequest request = take();
         assertThat(request.getMethod()).isEqualTo("PUT");
         assertThat(request.getRequestUrl().encodedPath()).isEqualTo("/v1/txn");
@@ -254,7 +258,10 @@ class ConsulKeyValueStoreWireTest {
         assertThat(ops.get(2).path("KV").path("Value").asText()).isEqualTo(b64("{\"cpu\":4} ✓"));
         assertThat(ops.get(3).path("KV").path("Key").asText()).isEqualTo("h/old");
         assertThat(ops.get(4).path("KV").path("Key").asText()).isEqualTo("h/subnets/");
-        assertThat(server.getRequestCount()).isEqualTo(1);
+        RecordedRequest after = take();
+        assertThat(after.getMethod()).isEqualTo("GET");
+        assertThat(after.getRequestUrl().queryParameterNames()).contains("consistent");
+        assertThat(server.getRequestCount()).isEqualTo(2);
     }
 
     @Test
@@ -338,19 +345,27 @@ class ConsulKeyValueStoreWireTest {
     }
 
     @Test
-    @DisplayName("a txn without set returns the largest index it saw (check-index result)")
-    void deleteOnlyRevisionIsLowerBound() {
+    @DisplayName("a delete-only txn returns the KV table's index read right after it (at least the delete's own)")
+    void deleteOnlyRevisionIsReadAfter() throws Exception {
         server.enqueue(json(200, "{\"Results\":[" + txnResult("h/metadata", null, 40) + "],\"Errors\":null}"));
+        server.enqueue(new MockResponse().setResponseCode(404).setHeader("X-Consul-Index", "44"));
         TxnResult result =
                 store.commit(
                         new Txn(List.of(new Txn.KeyAt("h/metadata", 40)), List.of(new Txn.Delete("h/x"))));
-        assertThat(result).isEqualTo(TxnResult.committed(40));
+        assertThat(result).isEqualTo(TxnResult.committed(44));
+        take();
+        assertThat(take().getRequestUrl().queryParameterNames()).containsExactlyInAnyOrder("consistent", "dc");
     }
 
     @Test
-    @DisplayName("a txn without set or checks commits at revision 1 when Consul sends no index")
+    @DisplayName("when the index read after a delete-only txn fails, the commit stands with the largest index seen (a lower bound)")
     void deleteOnlyWithoutIndex() {
+        server.enqueue(json(200, "{\"Results\":[" + txnResult("h/metadata", null, 40) + "],\"Errors\":null}"));
+        server.enqueue(new MockResponse().setResponseCode(500).setBody("No cluster leader"));
+        assertThat(store.commit(new Txn(List.of(new Txn.KeyAt("h/metadata", 40)), List.of(new Txn.Delete("h/x")))))
+                .isEqualTo(TxnResult.committed(40));
         server.enqueue(json(200, "{\"Results\":null,\"Errors\":null}"));
+        server.enqueue(new MockResponse().setResponseCode(500).setBody("No cluster leader"));
         assertThat(store.commit(new Txn(List.of(), List.of(new Txn.Delete("h/x")))))
                 .isEqualTo(TxnResult.committed(1));
     }
@@ -376,6 +391,7 @@ class ConsulKeyValueStoreWireTest {
     void prefixEmptyGuardShape() throws Exception {
         server.enqueue(new MockResponse().setResponseCode(404).setHeader("X-Consul-Index", "70"));
         server.enqueue(json(200, "{\"Results\":[" + txnResult("h/metadata", null, 40) + "],\"Errors\":null}"));
+        server.enqueue(new MockResponse().setResponseCode(404).setHeader("X-Consul-Index", "75"));
         Txn txn =
                 new Txn(
                         List.of(new Txn.KeyAt("h/metadata", 40), new Txn.PrefixEmpty("h/guests/")),
@@ -394,7 +410,7 @@ class ConsulKeyValueStoreWireTest {
         JsonNode ops = txnBody(txnRequest);
         assertThat(verbs(ops)).containsExactly("check-index", "get-tree", "delete-tree");
         assertThat(ops.get(1).path("KV").path("Key").asText()).isEqualTo("h/guests/");
-        assertThat(result).isEqualTo(TxnResult.committed(70));
+        assertThat(result).isEqualTo(TxnResult.committed(75));
     }
 
     @Test
@@ -457,6 +473,8 @@ class ConsulKeyValueStoreWireTest {
     @Test
     @DisplayName("a server that never answers a read is StoreUnavailableException within the deadline")
     void readTimeout() {
+        store.close();
+        store = storeWith("secret-token", "dc2", SHORT_DEADLINE);
         server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
         assertTimeoutPreemptively(
                 GENEROUS,
@@ -469,6 +487,8 @@ class ConsulKeyValueStoreWireTest {
     @Test
     @DisplayName("a server that answers a txn too late is StoreUnavailableException within the deadline")
     void commitTimeout() {
+        store.close();
+        store = storeWith("secret-token", "dc2", SHORT_DEADLINE);
         server.enqueue(
                 json(200, "{\"Results\":null,\"Errors\":null}").setHeadersDelay(30, TimeUnit.SECONDS));
         assertTimeoutPreemptively(
@@ -482,6 +502,8 @@ class ConsulKeyValueStoreWireTest {
     @Test
     @DisplayName("a ping that never gets an answer is StoreUnavailableException within the deadline")
     void pingTimeout() {
+        store.close();
+        store = storeWith("secret-token", "dc2", SHORT_DEADLINE);
         server.enqueue(new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
         assertTimeoutPreemptively(
                 GENEROUS,
@@ -534,5 +556,50 @@ class ConsulKeyValueStoreWireTest {
         store.close();
         assertThatThrownBy(() -> store.read("p/")).isInstanceOf(IllegalStateException.class);
         assertThat(server.getRequestCount()).isZero();
+    }
+
+    // --- watch ----------------------------------------------------------------------------------
+
+    @Test
+    @DisplayName("a watch reads the prefix ?recurse&consistent, then blocks with ?recurse&index=N&wait=, and diffs the answers")
+    void watchRequestShape() throws Exception {
+        server.enqueue(json(200, "[" + kvEntry("w/a", b64("1"), 12) + "]").setHeader("X-Consul-Index", "12"));
+        server.enqueue(json(200, "[" + kvEntry("w/a", b64("2"), 15) + "," + kvEntry("w/b", b64("3"), 14) + "]")
+                .setHeader("X-Consul-Index", "15"));
+        java.util.concurrent.LinkedBlockingQueue<Object> heard = new java.util.concurrent.LinkedBlockingQueue<>();
+        io.lochness.chypervisord.adapter.out.kv.spi.WatchListener listener =
+                new io.lochness.chypervisord.adapter.out.kv.spi.WatchListener() {
+                    @Override
+                    public void onChanges(List<io.lochness.chypervisord.adapter.out.kv.spi.KeyChange> changes) {
+                        heard.add(changes);
+                    }
+
+                    @Override
+                    public void onProgress(long revision) {
+                        heard.add(revision);
+                    }
+
+                    @Override
+                    public void onCompacted(long compactRevision) {
+                        heard.add("compacted " + compactRevision);
+                    }
+
+                    @Override
+                    public void onFailure(StoreUnavailableException cause) {
+                        heard.add(cause);
+                    }
+                };
+        try (ConsulKeyValueStore watching = storeWith(null, null, Duration.ofSeconds(5));
+                var watch = watching.watch("w/", 13, listener)) {
+            RecordedRequest first = take();
+            assertThat(first.getRequestUrl().queryParameterNames()).containsExactlyInAnyOrder("recurse", "consistent");
+            RecordedRequest second = take();
+            assertThat(second.getRequestUrl().queryParameterNames()).containsExactlyInAnyOrder("recurse", "index", "wait");
+            assertThat(second.getRequestUrl().queryParameter("index")).isEqualTo("12");
+            assertThat(second.getRequestUrl().queryParameter("wait")).isEqualTo("300000ms");
+            assertThat(heard.poll(5, TimeUnit.SECONDS)).isEqualTo(List.of(
+                    io.lochness.chypervisord.adapter.out.kv.spi.KeyChange.put("w/b", "3", 14),
+                    io.lochness.chypervisord.adapter.out.kv.spi.KeyChange.put("w/a", "2", 15)));
+        }
     }
 }

@@ -199,6 +199,16 @@ class ConsulWatchTest {
                 assertThat(o).isInstanceOf(Heard.Progress.class);
                 assertThat(((Heard.Progress) o).revision()).isGreaterThanOrEqualTo(current);
                 assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(WAIT_SECONDS));
+                // The check that the prefix did not move transfers a few bytes: Consul folds every
+                // key under the prefix into one with ?keys&separator (KVSListKeys).
+                boolean folded = false;
+                okhttp3.mockwebserver.RecordedRequest r;
+                while ((r = server.takeRequest(100, TimeUnit.MILLISECONDS)) != null) {
+                    folded |= r.getRequestUrl().queryParameterNames().containsAll(List.of("keys", "separator", "consistent"))
+                            && "/".equals(r.getRequestUrl().queryParameter("separator"))
+                            && r.getRequestUrl().encodedPath().equals("/v1/kv/" + p.substring(0, p.length() - 1));
+                }
+                assertThat(folded).as("a ?keys&separator=/ read of the prefix without its last /").isTrue();
                 // and the watch still works afterwards
                 emulator.put(p + "b", "2");
                 assertThat(heard.nextChanges()).extracting(KeyChange::key).containsExactly(p + "b");
@@ -232,6 +242,58 @@ class ConsulWatchTest {
                 all.add(heard.next());
             }
             assertThat(all).singleElement().isInstanceOf(StoreUnavailableException.class);
+        }
+    }
+
+    @Test
+    @DisplayName("paging and watching 2,000 keys: the pages are the snapshot, the watch diffs one change among them")
+    void manyKeys() throws Exception {
+        for (int i = 0; i < 2000; i++) {
+            emulator.put(p + String.format("h%04d/metadata", i), "{\"n\":" + i + "}");
+        }
+        try (ConsulKeyValueStore store = store(Duration.ofSeconds(30))) {
+            Page page = store.readPage(p, null, 0, 300);
+            long at = page.revision();
+            emulator.put(p + "h0000/metadata", "changed"); // after the first page: not in the snapshot
+            List<String> values = new ArrayList<>(page.entries().stream().map(kv -> kv.value()).toList());
+            while (page.more()) {
+                page = store.readPage(p, page.lastKey(), at, 300);
+                values.addAll(page.entries().stream().map(kv -> kv.value()).toList());
+            }
+            assertThat(values).hasSize(2000).doesNotContain("changed");
+            Heard heard = new Heard();
+            try (Watch watch = store.watch(p, at + 1, heard)) {
+                assertThat(heard.nextChanges()).containsExactly(
+                        KeyChange.put(p + "h0000/metadata", "changed", emulator.tableIndex()));
+            }
+            // The watch took the kept read as its start: the paged read is over.
+            long over = at;
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.readPage(p, null, over, 10))
+                    .isInstanceOf(io.lochness.chypervisord.adapter.out.kv.spi.CompactedException.class);
+        }
+    }
+
+    @Test
+    @DisplayName("a watch restarted at the last change delivered continues even when the answer's index was past it (a key created and deleted in between)")
+    void restartAtLastChangeOfACoalescedAnswer() throws Exception {
+        emulator.put(p + "a", "1");
+        try (ConsulKeyValueStore store = store(Duration.ofSeconds(30))) {
+            Page page = store.readPage(p, null, 0, 10);
+            emulator.put(p + "a", "2");
+            long aIndex = emulator.tableIndex();
+            emulator.put(p + "e", "1");
+            emulator.delete(p + "e"); // the answer's index is this delete's, past every change reported
+            Heard first = new Heard();
+            try (Watch watch = store.watch(p, page.revision() + 1, first)) {
+                assertThat(first.nextChanges()).containsExactly(KeyChange.put(p + "a", "2", aIndex));
+            }
+            emulator.put(p + "b", "1");
+            Heard second = new Heard();
+            try (Watch watch = store.watch(p, aIndex + 1, second)) {
+                Object o = second.next();
+                assertThat(o).isInstanceOf(List.class);
+                assertThat(o).isEqualTo(List.of(KeyChange.put(p + "b", "1", emulator.tableIndex())));
+            }
         }
     }
 }
