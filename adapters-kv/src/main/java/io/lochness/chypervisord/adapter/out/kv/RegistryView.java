@@ -53,6 +53,8 @@ public final class RegistryView implements AutoCloseable {
         LOADING,
         /** Following the store. */
         READY,
+        /** Its watch broke and is being resumed: reads go to the store. */
+        RESUMING,
         /** Closed. */
         CLOSED
     }
@@ -266,13 +268,14 @@ public final class RegistryView implements AutoCloseable {
                 retryLoad(attempt);
                 return;
             }
+            // Install the new state while reads still go to the store (LOADING), then start the
+            // watch; only once the store has created it are reads served from memory.
             ConcurrentSkipListMap<String, HypervisorEntry> old = entries;
             entries = fresh;
             loadMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began);
             LOG.log(System.Logger.Level.INFO, "registry view loaded: " + size() + " hypervisors at revision "
                     + revision + " in " + loadMillis + " ms");
             advance(revision);
-            state = State.READY;
             if (!old.isEmpty() && !listeners.isEmpty()) {
                 announceReload(old, fresh, revision);
             }
@@ -300,9 +303,10 @@ public final class RegistryView implements AutoCloseable {
         }
         boolean keep;
         synchronized (this) {
-            keep = mine == generation && state == State.READY;
+            keep = mine == generation && state != State.CLOSED;
             if (keep) {
                 watch = started;
+                state = State.READY;
             }
         }
         if (!keep) {
@@ -399,9 +403,10 @@ public final class RegistryView implements AutoCloseable {
             this.failures = failures;
         }
 
+        /** Whether this watch is the view's current one (it may still be starting). */
         private boolean current() {
             synchronized (RegistryView.this) {
-                return generation == RegistryView.this.generation && state == State.READY;
+                return generation == RegistryView.this.generation && state != State.CLOSED;
             }
         }
 
@@ -469,11 +474,14 @@ public final class RegistryView implements AutoCloseable {
             long mine;
             long resumeAt;
             synchronized (RegistryView.this) {
-                if (generation != RegistryView.this.generation || state != State.READY) {
+                if (generation != RegistryView.this.generation || state == State.CLOSED) {
                     return;
                 }
                 // From now on nothing this watch might still say is applied.
                 mine = ++RegistryView.this.generation;
+                if (state == State.READY) {
+                    state = State.RESUMING;
+                }
                 resumeAt = applied + 1;
                 watch = null;
             }
@@ -484,7 +492,7 @@ public final class RegistryView implements AutoCloseable {
             Thread.ofVirtual().name("registry-view-rewatch").start(() -> {
                 sleep(pause);
                 synchronized (RegistryView.this) {
-                    if (mine != RegistryView.this.generation || state != State.READY) {
+                    if (mine != RegistryView.this.generation || state == State.CLOSED) {
                         return;
                     }
                 }
