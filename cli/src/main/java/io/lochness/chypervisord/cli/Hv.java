@@ -110,12 +110,21 @@ public final class Hv implements Callable<Integer> {
     /** The client for this run: --server, --token and --cacert (or their environment variables) applied. */
     Client client() {
         if (client == null) {
-            String url = server != null ? server : io.env().getOrDefault("HV_SERVER", DEFAULT_SERVER);
+            String url = serverUrl(server, io.env());
             String bearer = token != null ? token : io.env().get("HV_TOKEN");
             SSLContext ssl = cacert == null ? null : Pem.sslContext(cacert, spec.commandLine());
             client = new Client(serverUri(url), bearer == null || bearer.isBlank() ? null : bearer.strip(), ssl);
         }
         return client;
+    }
+
+    /** The service's URL: --server, else $HV_SERVER (when set and not empty), else the default. */
+    static String serverUrl(String option, java.util.Map<String, String> env) {
+        if (option != null) {
+            return option;
+        }
+        String fromEnv = env.get("HV_SERVER");
+        return fromEnv == null || fromEnv.isBlank() ? DEFAULT_SERVER : fromEnv;
     }
 
     private URI serverUri(String url) {
