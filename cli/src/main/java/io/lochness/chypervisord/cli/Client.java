@@ -184,7 +184,7 @@ final class Client {
         Optional<Throwable> tls = cause(e, SSLException.class);
         if (tls.isPresent()) {
             String why = rootMessage(tls.get());
-            if (why.contains("unable to find valid certification path") || why.contains("PKIX")) {
+            if (causes(e, java.security.cert.CertificateException.class)) {
                 why = "its certificate is not trusted (name its CA with --cacert)";
             }
             return new FatalException("TLS with " + where + " failed: " + why);

@@ -107,13 +107,16 @@ public final class Hv implements Callable<Integer> {
         return json;
     }
 
-    /** The client for this run: --server, --token and --cacert (or their environment variables) applied. */
-    Client client() {
+    /**
+     * The client for this run: --server, --token and --cacert (or their environment variables)
+     * applied; a bad one is a usage error of {@code command}.
+     */
+    Client client(CommandLine command) {
         if (client == null) {
             String url = serverUrl(server, io.env());
             String bearer = token != null ? token : io.env().get("HV_TOKEN");
-            SSLContext ssl = cacert == null ? null : Pem.sslContext(cacert, spec.commandLine());
-            client = new Client(serverUri(url), bearer == null || bearer.isBlank() ? null : bearer.strip(), ssl);
+            SSLContext ssl = cacert == null ? null : Pem.sslContext(cacert, command);
+            client = new Client(serverUri(url, command), bearer == null || bearer.isBlank() ? null : bearer.strip(), ssl);
         }
         return client;
     }
@@ -127,7 +130,7 @@ public final class Hv implements Callable<Integer> {
         return fromEnv == null || fromEnv.isBlank() ? DEFAULT_SERVER : fromEnv;
     }
 
-    private URI serverUri(String url) {
+    private static URI serverUri(String url, CommandLine command) {
         String text = url.strip();
         if (!text.contains("://")) {
             text = "http://" + text;
@@ -141,7 +144,7 @@ public final class Hv implements Callable<Integer> {
         } catch (URISyntaxException e) {
             // reported below
         }
-        throw new ParameterException(spec.commandLine(), "--server: not an http(s) URL: '" + url + "'");
+        throw new ParameterException(command, "--server: not an http(s) URL: '" + url + "'");
     }
 
     /** The version from the jar's build: {@code hv 1.0.0}. */

@@ -34,7 +34,7 @@ abstract class HvCommand implements Callable<Integer> {
     }
 
     Client client() {
-        return root().client();
+        return root().client(spec.commandLine());
     }
 
     boolean json() {
