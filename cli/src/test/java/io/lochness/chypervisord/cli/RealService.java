@@ -40,7 +40,35 @@ final class RealService implements AutoCloseable {
             throw new IllegalStateException("chypervisord did not start (" + launch.exitCode() + "): "
                     + err.toString(StandardCharsets.UTF_8));
         }
-        return new RealService(launch.app());
+        RealService service = new RealService(launch.app());
+        service.awaitReady();
+        return service;
+    }
+
+    /**
+     * Waits (bounded) until the list answers 200: the first store request of a service on a store
+     * that has just started (etcd's first connection, on a loaded machine) may take longer than
+     * the service's store deadline.
+     */
+    private void awaitReady() {
+        long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        AssertionError last = null;
+        while (System.nanoTime() < giveUp) {
+            try {
+                send("GET", "/hypervisors", null);
+                return;
+            } catch (AssertionError | UncheckedIOException e) {
+                last = e instanceof AssertionError a ? a : new AssertionError(e);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        app.close();
+        throw new IllegalStateException("chypervisord did not answer GET /hypervisors within 60 s", last);
     }
 
     String url() {
