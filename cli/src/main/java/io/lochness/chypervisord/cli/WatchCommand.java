@@ -42,8 +42,19 @@ final class WatchCommand extends HvCommand {
     @Option(names = "--no-reconnect", description = "end (status 0) when the service ends the stream")
     boolean noReconnect;
 
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "45",
+            description = "reconnect when the stream sends nothing, not even its keep-alive comment, for this "
+                    + "long (default: ${DEFAULT-VALUE}; the service comments at least every 15 s)")
+    int idleTimeoutSeconds;
+
+    /** Set when standard output is gone (hv watch | head -3): time to stop. */
+    private boolean outputClosed;
+
     @Override
     void execute() {
+        if (idleTimeoutSeconds < 1) {
+            throw usage("--idle-timeout must be at least 1 second");
+        }
         List<Map.Entry<String, String>> query = new ArrayList<>();
         query.add(Map.entry("watch", "true"));
         query.addAll(Filters.parse(filters, this));
@@ -87,22 +98,40 @@ final class WatchCommand extends HvCommand {
                         + ", not text/event-stream");
             }
             failures = 0;
-            try (InputStream body = response.body();
-                    BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
-                stream.read(reader, this::print);
-            } catch (IOException e) {
-                if (noReconnect) {
-                    throw new FatalException("the change feed was cut off: " + e.getMessage());
+            boolean idle;
+            try (InputStream body = response.body(); Watchdog watchdog = new Watchdog(body, idleTimeoutSeconds)) {
+                try {
+                    stream.read(watchdog.reader(), this::print);
+                } catch (StopReading e) {
+                    return;
+                } catch (IOException e) {
+                    if (noReconnect && !watchdog.fired()) {
+                        throw new FatalException("the change feed was cut off: " + e.getMessage());
+                    }
                 }
+                idle = watchdog.fired();
+            } catch (IOException e) {
+                idle = false; // closing the body failed: it is gone either way
+            }
+            if (outputClosed) {
+                return;
+            }
+            if (idle && noReconnect) {
+                throw new FatalException("the change feed sent nothing for " + idleTimeoutSeconds + " s");
             }
             if (noReconnect) {
                 return;
             }
-            pause(stream);
+            if (!idle) {
+                pause(stream);
+            }
         }
     }
 
     private void print(EventStream.Event event) {
+        if (outputClosed) {
+            return;
+        }
         JsonNode data = null;
         if (!event.data().isBlank()) {
             try {
@@ -119,6 +148,20 @@ final class WatchCommand extends HvCommand {
             io().line(id.isEmpty() ? event.type() : event.type() + " " + id);
         }
         io().out().flush();
+        if (io().out().checkError()) {
+            // Standard output is closed (the reader of a pipe has gone): the JVM ignores SIGPIPE, so stop here.
+            outputClosed = true;
+            throw new StopReading();
+        }
+    }
+
+    /** Ends the reading of the stream from inside the event callback. */
+    private static final class StopReading extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StopReading() {
+            super(null, null, false, false);
+        }
     }
 
     private static String drain(HttpResponse<InputStream> response) {

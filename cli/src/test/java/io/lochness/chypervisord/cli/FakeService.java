@@ -131,6 +131,25 @@ final class FakeService implements AutoCloseable {
         };
     }
 
+    /**
+     * A stream that writes {@code stream}, then stalls: sends nothing more and does not end (until
+     * the server stops), like a connection that died without a reset.
+     */
+    static Answer stalledEvents(String stream) {
+        return exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            out.write(stream.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            try {
+                Thread.sleep(120_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
     private static void send(HttpExchange exchange, int status, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);

@@ -10,9 +10,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lochness.chypervisord.cli.HvRunner.Result;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.net.ServerSocket;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -125,6 +132,55 @@ class WatchTest {
         assertThat(result.out()).isEqualTo(lines("ADDED " + A, "ADDED " + B, "SYNCED"));
         assertThat(result.err()).isEqualTo(lines("hv: 400 stop here"));
         assertThat(feed.requests()).hasSize(3);
+    }
+
+    @Test
+    @DisplayName("a stream that stalls (nothing, not even a comment, for --idle-timeout) is resumed with Last-Event-ID")
+    void stalledStreamIsResumed() {
+        feed.then(FakeService.stalledEvents(INITIAL)).then(events(CHANGES)).then(json(400, STOP));
+        Result result = hv.run("watch", "--idle-timeout", "1");
+        assertThat(result.out()).isEqualTo(lines("ADDED " + A, "ADDED " + B, "SYNCED", "MODIFIED " + A, "DELETED " + B));
+        assertThat(result.err()).isEqualTo(lines("hv: 400 stop here"));
+        assertThat(feed.requests().get(1).header("Last-Event-ID")).isEqualTo("41");
+    }
+
+    @Test
+    @DisplayName("a stream that stalls, with --no-reconnect: one line, status 1")
+    void stalledStreamWithoutReconnect() {
+        feed.then(FakeService.stalledEvents(INITIAL));
+        Result result = hv.run("watch", "--idle-timeout", "1", "--no-reconnect");
+        assertThat(result.out()).isEqualTo(lines("ADDED " + A, "ADDED " + B, "SYNCED"));
+        assertThat(result.err()).isEqualTo(lines("hv: the change feed sent nothing for 1 s"));
+        assertThat(result.status()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("standard output closed (hv watch | head -1): hv watch stops at once, status 0")
+    void stopsWhenOutputCloses() throws Exception {
+        feed.then(FakeService.stalledEvents(INITIAL));
+        Writer closedPipe = new Writer() {
+            @Override
+            public void write(char[] buffer, int offset, int length) throws IOException {
+                throw new IOException("Broken pipe");
+            }
+
+            @Override
+            public void flush() throws IOException {
+                throw new IOException("Broken pipe");
+            }
+
+            @Override
+            public void close() {}
+        };
+        StringWriter err = new StringWriter();
+        Io io = new Io(InputStream.nullInputStream(), true, new PrintWriter(closedPipe),
+                new PrintWriter(err), Map.of("HV_SERVER", feed.url()));
+        // Without the check, hv would wait for the stalled stream's idle timeout (45 s) and beyond.
+        int status = CompletableFuture.supplyAsync(() -> Hv.run(new String[] {"watch"}, io))
+                .get(20, TimeUnit.SECONDS);
+        assertThat(status).isZero();
+        assertThat(err.toString()).isEmpty();
+        assertThat(feed.requests()).hasSize(1);
     }
 
     @Test
