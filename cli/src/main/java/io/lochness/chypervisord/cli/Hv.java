@@ -75,7 +75,11 @@ public final class Hv implements Callable<Integer> {
         commandLine.setErr(io.err());
         commandLine.setExpandAtFiles(false);
         commandLine.setParameterExceptionHandler((e, arguments) -> {
-            io.error(e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " -h')");
+            String message = e.getMessage();
+            if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+                message += " (did you mean: " + String.join(", ", unmatched.getSuggestions()) + "?)";
+            }
+            io.error(message + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " -h')");
             return 2;
         });
         commandLine.setExecutionExceptionHandler((e, command, parsed) -> {

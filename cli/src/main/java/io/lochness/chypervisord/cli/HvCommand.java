@@ -43,7 +43,12 @@ abstract class HvCommand implements Callable<Integer> {
 
     /** Reports one failed request in one line; the command goes on, and exits 1 at the end. */
     void failed(ApiException e) {
-        io().error(e.line());
+        failed(e.line());
+    }
+
+    /** Reports one failure in one line; the command goes on, and exits 1 at the end. */
+    void failed(String message) {
+        io().error(message);
         failed = true;
     }
 

@@ -137,7 +137,7 @@ final class WatchCommand extends HvCommand {
             try {
                 data = Json.MAPPER.readTree(event.data());
             } catch (JsonProcessingException e) {
-                failed(new ApiException(200, "an event whose data is not JSON: " + Client.abbreviate(event.data())));
+                failed("an event whose data is not JSON: " + Client.abbreviate(event.data()));
                 return;
             }
         }

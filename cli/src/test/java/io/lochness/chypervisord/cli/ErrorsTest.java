@@ -145,6 +145,15 @@ class ErrorsTest {
     }
 
     @Test
+    @DisplayName("a mistyped option or command: picocli's suggestion in the one line")
+    void suggestions() {
+        assertFailed(hv.run("list", "--filtr", "ip=10.0.0.1"), 2, "",
+                lines("hv: Unknown option: '--filtr' (did you mean: --filter?) (see 'hv list -h')"));
+        assertFailed(hv.run("guests", "lst"), 2, "",
+                lines("hv: Unmatched argument at index 1: 'lst' (did you mean: list?) (see 'hv guests -h')"));
+    }
+
+    @Test
     @DisplayName("an odd number of pairs read from standard input is a usage error before any request")
     void oddPairsFromStdin() {
         Result result = hv.piped(A + " {\"k\":\"v\"}\n" + B + "\n", "config", "modify");

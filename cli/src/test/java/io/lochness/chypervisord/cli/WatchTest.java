@@ -184,6 +184,16 @@ class WatchTest {
     }
 
     @Test
+    @DisplayName("an event whose data is not JSON: one line, the other events still printed, status 1")
+    void eventNotJson() {
+        feed.then(events("event: ADDED\nid: 40\ndata: not json\n\n" + CHANGES));
+        Result result = hv.run("watch", "--no-reconnect");
+        assertThat(result.out()).isEqualTo(lines("MODIFIED " + A, "DELETED " + B));
+        assertThat(result.err()).isEqualTo(lines("hv: an event whose data is not JSON: not json"));
+        assertThat(result.status()).isEqualTo(1);
+    }
+
+    @Test
     @DisplayName("a service without the feed (a JSON list for ?watch=true): one line, status 1")
     void serviceWithoutFeed() {
         feed.then(json(200, "[]"));
