@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import javax.net.ssl.SSLContext;
@@ -126,7 +127,7 @@ public final class Hv implements Callable<Integer> {
     }
 
     /** The service's URL: --server, else $HV_SERVER (when set and not empty), else the default. */
-    static String serverUrl(String option, java.util.Map<String, String> env) {
+    static String serverUrl(String option, Map<String, String> env) {
         if (option != null) {
             return option;
         }
