@@ -2,17 +2,23 @@ package io.lochness.chypervisord.bootstrap;
 
 import java.util.Objects;
 
-/** The parsed command line: store address, log level and listen port. */
-public record Settings(String kv, LogLevel logLevel, int port) {
+/** The parsed command line: store address, log level, listen port and log format. */
+public record Settings(String kv, LogLevel logLevel, int port, LogStyle logStyle) {
     public static final String DEFAULT_KV = "http://localhost:4001";
     public static final int DEFAULT_PORT = 17000;
 
     public Settings {
         Objects.requireNonNull(kv, "kv");
         Objects.requireNonNull(logLevel, "logLevel");
+        Objects.requireNonNull(logStyle, "logStyle");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be from 0 to 65535: " + port);
         }
+    }
+
+    /** Text logs. */
+    public Settings(String kv, LogLevel logLevel, int port) {
+        this(kv, logLevel, port, LogStyle.TEXT);
     }
 
     public static Settings defaults() {

@@ -46,6 +46,20 @@ class LaunchTest {
     }
 
     @Test
+    @DisplayName("--version prints the version and the git commit the build recorded, and exits 0")
+    void version() {
+        Main.Launch launch = launch("--version");
+        assertThat(launch.app()).isNull();
+        assertThat(launch.exitCode()).isZero();
+        BuildInfo build = BuildInfo.current();
+        assertThat(build.version()).as("filtered in by Maven").matches("\\d+\\.\\d+\\.\\d+.*");
+        assertThat(build.commit()).as("git rev-parse HEAD at build time")
+                .matches("[0-9a-f]{40}(-dirty)?|unknown");
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .isEqualTo("chypervisord " + build.version() + " (commit " + build.commit() + ")" + System.lineSeparator());
+    }
+
+    @Test
     @DisplayName("--kv mem:// wires the in-memory store under the domain and serves the API")
     void wiresMemoryStore() throws Exception {
         Main.Launch launch = launch("--kv", "mem://", "-p", "0");

@@ -27,6 +27,32 @@ public final class ApiRoutes {
     private ApiRoutes() {}
 
     /**
+     * The methods a path template answers, as an {@code Allow} header value: the API's from
+     * {@link #ALL} (HEAD wherever GET is), GET and HEAD on the {@code /observe} and {@code
+     * /openapi} paths, and OPTIONS everywhere; null for a path nothing is served on.
+     */
+    public static String allow(String template) {
+        java.util.LinkedHashSet<String> methods = new java.util.LinkedHashSet<>();
+        for (Route r : ALL) {
+            if (r.template().equals(template)) {
+                methods.add(r.method());
+                if (r.method().equals("GET")) {
+                    methods.add("HEAD");
+                }
+            }
+        }
+        if (methods.isEmpty() && !template.equals("unmatched")) {
+            methods.add("GET");
+            methods.add("HEAD");
+        }
+        if (methods.isEmpty()) {
+            return null;
+        }
+        methods.add("OPTIONS");
+        return String.join(", ", methods);
+    }
+
+    /**
      * The template a request path falls under: an API template, an {@code /observe} or {@code
      * /openapi} path as it is, or {@code unmatched}, so label values stay few.
      */
@@ -55,7 +81,7 @@ public final class ApiRoutes {
             return "unmatched";
         }
         if (p.equals("/openapi") || p.equals("/observe/health") || p.equals("/observe/health/live")
-                || p.equals("/observe/health/ready") || p.equals("/observe/metrics")) {
+                || p.equals("/observe/health/ready") || p.equals("/observe/metrics") || p.equals("/observe/info")) {
             return p;
         }
         return "unmatched";

@@ -8,12 +8,15 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Observes every request: a latency histogram {@code chypervisord_http_requests_seconds} by route
- * template, method and status, and one log line at INFO (method, path, status, duration, bytes),
+ * template, method and status, and one log line at INFO (method, path, status, duration, bytes of body),
  * the original's request-logging middleware. The default {@code --log-level warn} keeps it quiet.
  */
 public final class RequestObserver implements Filter {
@@ -49,11 +52,32 @@ public final class RequestObserver implements Filter {
             timer(ApiRoutes.template(req.path().absolute().path()), method, status)
                     .record(nanos, TimeUnit.NANOSECONDS);
             if (LOG.isLoggable(System.Logger.Level.INFO)) {
+                long bytes = bodyBytes(method, status, res);
+                // The map is the record's structured fields (a JSON log shows them as such).
+                Map<String, Object> fields = new LinkedHashMap<>();
+                fields.put("method", method);
+                fields.put("path", path);
+                fields.put("status", status);
+                fields.put("duration_ms", Math.round(nanos / 1e5) / 10.0);
+                fields.put("bytes", bytes);
                 LOG.log(System.Logger.Level.INFO, String.format(
-                        "%s %s %d %.1fms %dB", method, path, status, nanos / 1e6, res.bytesWritten()));
+                        "%s %s %d %.1fms %dB", method, path, status, nanos / 1e6, bytes), (Object) fields);
             }
         });
         chain.proceed();
+    }
+
+    /**
+     * The bytes of the response body: its Content-Length when it was sent in one piece, else what
+     * was streamed ({@code bytesWritten()} counts the status line and headers of a one-piece
+     * response too); none for HEAD, 204 and 304.
+     */
+    static long bodyBytes(String method, int status, RoutingResponse res) {
+        if (method.equals("HEAD") || status == 204 || status == 304) {
+            return 0;
+        }
+        OptionalLong length = res.headers().contentLength();
+        return length.isPresent() ? length.getAsLong() : res.bytesWritten();
     }
 
     private Timer timer(String route, String method, int status) {
@@ -61,6 +85,7 @@ public final class RequestObserver implements Filter {
                 .description("HTTP requests served, by route template, method and status")
                 .tags(List.of(Tag.create("route", route), Tag.create("method", method),
                         Tag.create("status", Integer.toString(status))))
+                .percentiles(new double[0]) // a Prometheus histogram: buckets, no client-side quantiles
                 .buckets(BUCKETS));
     }
 }
