@@ -46,6 +46,21 @@ public final class Main {
         System.exit(status);
     }
 
+    /**
+     * With {@code -Dchypervisord.checkFlags=true}, only the command line and the environment are
+     * checked (run.sh does this before it starts anything): nothing starts, the effective {@code
+     * kv} and {@code port} are printed as {@code name=value} lines, and the status is 0, or 2 with
+     * the usage error.
+     */
+    static final String CHECK_FLAGS = "chypervisord.checkFlags";
+
+    private static Launch checkOnly(Settings settings, PrintStream out) {
+        StoreChoice.of(settings.kv(), address -> null); // the address's syntax; no network
+        out.println("kv=" + settings.kv());
+        out.println("port=" + settings.port());
+        return new Launch(null, 0);
+    }
+
     /** The outcome of a launch: a running app, or an exit status with nothing running. */
     public record Launch(Chypervisord app, int exitCode) {}
 
@@ -63,6 +78,9 @@ public final class Main {
                 return new Launch(null, 0);
             }
             settings = parsed.get();
+            if (Boolean.getBoolean(CHECK_FLAGS)) {
+                return checkOnly(settings, out);
+            }
             Logging.configure(settings.logLevel(), settings.logStyle());
             return new Launch(DaggerChypervisordComponent.factory().create(settings).app().start(), 0);
         } catch (UsageException e) {

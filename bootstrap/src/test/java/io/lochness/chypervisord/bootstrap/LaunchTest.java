@@ -46,6 +46,24 @@ class LaunchTest {
     }
 
     @Test
+    @DisplayName("-Dchypervisord.checkFlags=true checks the flags and prints kv and port, starting nothing")
+    void checkFlagsOnly() {
+        System.setProperty(Main.CHECK_FLAGS, "true");
+        try {
+            Main.Launch ok = launch("-k", "etcd://10.0.0.1:2379", "--port=18000");
+            assertThat(ok.app()).isNull();
+            assertThat(ok.exitCode()).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("kv=etcd://10.0.0.1:2379\nport=18000\n");
+            Main.Launch bad = launch("-k", "etcd://nohostport");
+            assertThat(bad.app()).isNull();
+            assertThat(bad.exitCode()).isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("chypervisord: invalid --kv etcd://nohostport");
+        } finally {
+            System.clearProperty(Main.CHECK_FLAGS);
+        }
+    }
+
+    @Test
     @DisplayName("--version prints the version and the git commit the build recorded, and exits 0")
     void version() {
         Main.Launch launch = launch("--version");
