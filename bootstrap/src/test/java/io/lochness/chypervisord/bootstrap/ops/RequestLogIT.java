@@ -71,6 +71,30 @@ class RequestLogIT {
     }
 
     @Test
+    @DisplayName("streamed answers (a long list, health) log the bytes of their body, not of the headers or chunks")
+    void streamedBodiesAreCountedExactly() {
+        String stderr;
+        int list;
+        int ready;
+        try (ChildProcess child = ChildProcess.start("-l", "info"); OpsHttp http = new OpsHttp(child.port)) {
+            child.awaitServing(http);
+            for (int i = 0; i < 100; i++) {
+                assertThat(http.send("POST", "/hypervisors", "{}").statusCode()).isEqualTo(201);
+            }
+            var all = http.get("/hypervisors");
+            assertThat(all.headers().firstValue("Content-Length")).as("streamed, so chunked").isEmpty();
+            list = all.body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            assertThat(list).as("a list long enough to be flushed in several chunks").isGreaterThan(16_000);
+            ready = http.get("/observe/health/ready").body().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            child.terminate();
+            assertThat(child.awaitExit(Duration.ofSeconds(30))).isZero();
+            stderr = child.stderr();
+        }
+        assertThat(stderr).containsPattern(Pattern.compile("(?m) GET /hypervisors 200 \\d+\\.\\dms " + list + "B$"));
+        assertThat(stderr).containsPattern(Pattern.compile("(?m) GET /observe/health/ready 200 \\d+\\.\\dms " + ready + "B$"));
+    }
+
+    @Test
     @DisplayName("--log-format json: one JSON object per line, the request's fields as fields")
     void jsonLogsOneObjectPerLine() throws Exception {
         String id = UUID.randomUUID().toString();
