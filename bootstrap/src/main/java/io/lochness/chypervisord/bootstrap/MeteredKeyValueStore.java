@@ -11,6 +11,7 @@ import io.lochness.chypervisord.domain.port.out.Snapshot;
 import io.lochness.chypervisord.domain.port.out.Txn;
 import io.lochness.chypervisord.domain.port.out.TxnResult;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -71,7 +72,7 @@ final class MeteredKeyValueStore extends ForwardingKeyValueStore {
                 // The map is the record's structured fields (--log-format json); text shows the line.
                 LOG.log(System.Logger.Level.DEBUG, String.format("%s %s %s: %s in %.1fms",
                         delegate.name(), op, what, text, nanos / 1e6),
-                        (Object) java.util.Map.of("store", delegate.name(), "operation", op, "outcome", result,
+                        (Object) Map.of("store", delegate.name(), "operation", op, "outcome", result,
                                 "duration_ms", millis));
             }
         }

@@ -12,6 +12,7 @@ import java.lang.management.OperatingSystemMXBean;
 import java.lang.management.RuntimeMXBean;
 import java.lang.management.ThreadMXBean;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The meters that exist from the first scrape: {@code chypervisord_build_info}, the documented
@@ -76,7 +77,7 @@ final class ServiceMeters {
     }
 
     private static <T> void gauge(MeterRegistry registry, String name, String unit, String description, T state,
-            java.util.function.ToDoubleFunction<T> value) {
+            ToDoubleFunction<T> value) {
         Gauge.Builder<Double> builder = Gauge.builder(name, state, value).description(description).scope(BASE);
         if (unit != null) {
             builder.baseUnit(unit);

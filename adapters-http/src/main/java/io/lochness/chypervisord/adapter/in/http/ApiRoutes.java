@@ -1,6 +1,8 @@
 package io.lochness.chypervisord.adapter.in.http;
 
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The API's endpoints as one table: what {@link HypervisorHttpService} serves, what the OpenAPI
@@ -32,7 +34,7 @@ public final class ApiRoutes {
      * /openapi} paths, and OPTIONS everywhere; null for a path nothing is served on.
      */
     public static String allow(String template) {
-        java.util.LinkedHashSet<String> methods = new java.util.LinkedHashSet<>();
+        Set<String> methods = new LinkedHashSet<>();
         for (Route r : ALL) {
             if (r.template().equals(template)) {
                 methods.add(r.method());

@@ -9,9 +9,12 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.lochness.chypervisord.domain.model.Hypervisor;
@@ -236,8 +239,7 @@ public final class HypervisorHttpService implements HttpService {
      * {@code OPTIONS} on any served path: 204 with the path's {@code Allow} ({@link
      * ApiRoutes#allow}); an unknown path goes on to its 404.
      */
-    static void options(io.helidon.webserver.http.FilterChain chain, io.helidon.webserver.http.RoutingRequest req,
-            io.helidon.webserver.http.RoutingResponse res) {
+    static void options(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String allow = req.prologue().method() == Method.OPTIONS
                 ? ApiRoutes.allow(ApiRoutes.template(req.path().absolute().path()))
                 : null;

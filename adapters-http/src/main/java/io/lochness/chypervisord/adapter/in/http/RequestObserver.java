@@ -7,12 +7,16 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Observes every request: a latency histogram {@code chypervisord_http_requests_seconds} by route
@@ -79,20 +83,20 @@ public final class RequestObserver implements Filter {
 
     /** Counts the bytes written through the response's output stream: the body, as sent. */
     static final class BodyCounter {
-        private final java.util.concurrent.atomic.AtomicLong count = new java.util.concurrent.atomic.AtomicLong();
+        private final AtomicLong count = new AtomicLong();
         private volatile boolean used;
 
-        java.io.OutputStream wrap(java.io.OutputStream out) {
+        OutputStream wrap(OutputStream out) {
             used = true;
-            return new java.io.FilterOutputStream(out) {
+            return new FilterOutputStream(out) {
                 @Override
-                public void write(int b) throws java.io.IOException {
+                public void write(int b) throws IOException {
                     out.write(b);
                     count.incrementAndGet();
                 }
 
                 @Override
-                public void write(byte[] b, int off, int len) throws java.io.IOException {
+                public void write(byte[] b, int off, int len) throws IOException {
                     out.write(b, off, len);
                     count.addAndGet(len);
                 }
