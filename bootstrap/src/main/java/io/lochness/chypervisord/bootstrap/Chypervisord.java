@@ -3,10 +3,14 @@ package io.lochness.chypervisord.bootstrap;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -68,15 +72,23 @@ public final class Chypervisord implements AutoCloseable {
         server = HypervisorHttpService.configure(builder, service, mapper, routing -> routing
                         .addFilter(new RequestObserver(registry))
                         .register("/openapi", new OpenApiService())
-                        .get("/observe/info", (req, res) -> {
-                            res.header(HeaderValues.CONTENT_TYPE_JSON);
-                            res.send(info);
-                        }))
+                        .get("/observe/info", (req, res) -> sendInfo(req, res, info))
+                        .head("/observe/info", (req, res) -> sendInfo(req, res, info)))
                 .build()
                 .start();
         LOG.log(System.Logger.Level.INFO, "chypervisord listening on port " + server.port()
                 + " with the " + store.name() + " store at " + choice.address());
         return this;
+    }
+
+    private static void sendInfo(ServerRequest req, ServerResponse res, byte[] info) {
+        res.header(HeaderValues.CONTENT_TYPE_JSON);
+        if (req.prologue().method() == Method.HEAD) {
+            res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(info.length));
+            res.send();
+        } else {
+            res.send(info);
+        }
     }
 
     /** {@code /observe/info}: what runs here, and on which store. */

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,9 @@ class DistributionIT {
 
     @BeforeAll
     static void unpack() throws Exception {
+        Assumptions.assumeTrue(System.getProperty("os.name").equals("Linux")
+                        && System.getProperty("os.arch").equals("amd64"),
+                "the distribution is built for Linux x64 only");
         String version = BuildInfo.current().version();
         Path tarball = Path.of("target", "chypervisord-" + version + "-linux-x64.tar.gz");
         assertThat(tarball).as("the build makes the distribution on Linux x64 (profile 'distribution')").isRegularFile();

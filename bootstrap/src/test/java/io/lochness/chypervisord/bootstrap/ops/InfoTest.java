@@ -52,14 +52,23 @@ class InfoTest {
     }
 
     @Test
-    @DisplayName("OPTIONS on /openapi and the /observe paths: 204 with Allow")
+    @DisplayName("OPTIONS on /openapi and the /observe paths: 204 with an Allow that tells the truth")
     void optionsOutsideTheApi() {
         for (String path : List.of("/openapi", "/observe/info", "/observe/metrics", "/observe/health",
-                "/observe/health/ready")) {
+                "/observe/health/ready", "/observe/health/live")) {
             HttpResponse<String> r = http.send("OPTIONS", path, null);
             assertThat(r.statusCode()).as(path).isEqualTo(204);
-            assertThat(r.headers().firstValue("Allow")).as(path).contains("GET, HEAD, OPTIONS");
             assertThat(r.body()).isEmpty();
+            String allow = r.headers().firstValue("Allow").orElseThrow();
+            assertThat(allow).as(path).isIn("GET, HEAD, OPTIONS", "GET, OPTIONS");
+            assertThat(http.get(path).statusCode()).as("GET %s", path).isEqualTo(200);
+            HttpResponse<String> head = http.send("HEAD", path, null);
+            if (allow.contains("HEAD")) {
+                assertThat(head.statusCode()).as("HEAD %s", path).isIn(200, 204);
+                assertThat(head.body()).isEmpty();
+            } else {
+                assertThat(head.statusCode()).as("HEAD %s, not in Allow", path).isGreaterThanOrEqualTo(400);
+            }
         }
     }
 }

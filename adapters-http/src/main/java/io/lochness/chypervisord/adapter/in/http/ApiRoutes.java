@@ -31,7 +31,8 @@ public final class ApiRoutes {
     /**
      * The methods a path template answers, as an {@code Allow} header value: the API's from
      * {@link #ALL} (HEAD wherever GET is), GET and HEAD on the {@code /observe} and {@code
-     * /openapi} paths, and OPTIONS everywhere; null for a path nothing is served on.
+     * /openapi} paths (GET only on {@code /observe/metrics}), and OPTIONS everywhere; null for a
+     * path nothing is served on.
      */
     public static String allow(String template) {
         Set<String> methods = new LinkedHashSet<>();
@@ -45,7 +46,9 @@ public final class ApiRoutes {
         }
         if (methods.isEmpty() && !template.equals("unmatched")) {
             methods.add("GET");
-            methods.add("HEAD");
+            if (!template.equals("/observe/metrics")) { // Helidon's metrics endpoint serves no HEAD
+                methods.add("HEAD");
+            }
         }
         if (methods.isEmpty()) {
             return null;
