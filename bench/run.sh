@@ -124,7 +124,7 @@ JAR="$ROOT/bootstrap/target/chypervisord.jar"
 if [ ! -f "$JAR" ] || [ -n "$(cd "$ROOT" && find domain adapters-* bootstrap pom.xml \( -name '*.java' -o -name pom.xml -o -path '*/resources/*' \) -newer "$JAR" -print -quit 2>/dev/null)" ]; then
   find_maven
   log "building chypervisord ..."
-  (cd "$ROOT" && MAVEN_OPTS="${MAVEN_OPTS:-} $(jvm_quiet_opts)" mvn -B -q -ntp -DskipTests install >&2) \
+  (cd "$ROOT" && MAVEN_OPTS="${MAVEN_OPTS:-} $(jvm_quiet_opts)" mvn -B -q -ntp -DskipTests -P-distribution package -pl bootstrap -am >&2) \
     || die "the build failed"
 fi
 JAVA="$JAVA_HOME/bin/java"

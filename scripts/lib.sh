@@ -65,6 +65,15 @@ ensure_etcd() {
   return 1
 }
 
+# Makes sure promtool (Prometheus's metrics linter, in Debian's prometheus package) is installed:
+# the metrics test runs it on /observe/metrics.
+ensure_promtool() {
+  command -v promtool >/dev/null 2>&1 && return 0
+  install_debian_package prometheus && command -v promtool >/dev/null 2>&1 && return 0
+  echo "promtool is missing: apt-get install prometheus (or put promtool on the PATH)" >&2
+  return 1
+}
+
 # Makes sure curl (the scripts' HTTP probe) is installed.
 ensure_curl() {
   command -v curl >/dev/null 2>&1 && return 0

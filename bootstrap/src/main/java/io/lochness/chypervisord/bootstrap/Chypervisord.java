@@ -3,9 +3,14 @@ package io.lochness.chypervisord.bootstrap;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -17,6 +22,8 @@ import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /** One running service: the HTTP server over the domain over the chosen store. */
@@ -63,14 +70,44 @@ public final class Chypervisord implements AutoCloseable {
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build());
+        BuildInfo build = BuildInfo.current();
+        ServiceMeters.register(registry, build);
+        byte[] info = info(build);
         server = HypervisorHttpService.configure(builder, service, mapper, routing -> routing
                         .addFilter(new RequestObserver(registry))
-                        .register("/openapi", new OpenApiService()))
+                        .register("/openapi", new OpenApiService())
+                        .get("/observe/info", (req, res) -> sendInfo(req, res, info))
+                        .head("/observe/info", (req, res) -> sendInfo(req, res, info)))
                 .build()
                 .start();
         LOG.log(System.Logger.Level.INFO, "chypervisord listening on port " + server.port()
                 + " with the " + store.name() + " store at " + choice.address());
         return this;
+    }
+
+    private static void sendInfo(ServerRequest req, ServerResponse res, byte[] info) {
+        res.header(HeaderValues.CONTENT_TYPE_JSON);
+        if (req.prologue().method() == Method.HEAD) {
+            res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(info.length));
+            res.send();
+        } else {
+            res.send(info);
+        }
+    }
+
+    /** {@code /observe/info}: what runs here, and on which store. */
+    private byte[] info(BuildInfo build) {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("name", "chypervisord");
+        info.put("version", build.version());
+        info.put("commit", build.commit());
+        info.put("store", Map.of("kind", store.name(), "address", choice.address()));
+        info.put("java", Runtime.version().toString());
+        try {
+            return mapper.writeValueAsBytes(info);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The port actually bound (useful with port 0). */

@@ -3,10 +3,6 @@ package io.lochness.chypervisord.bootstrap;
 import java.io.PrintStream;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /** Entry point: parses the flags, wires the service, runs until SIGTERM or SIGINT. */
 public final class Main {
@@ -50,11 +46,30 @@ public final class Main {
         System.exit(status);
     }
 
+    /**
+     * With {@code -Dchypervisord.checkFlags=true}, only the command line and the environment are
+     * checked (run.sh does this before it starts anything): nothing starts, the effective {@code
+     * kv} and {@code port} are printed as {@code name=value} lines, and the status is 0, or 2 with
+     * the usage error.
+     */
+    static final String CHECK_FLAGS = "chypervisord.checkFlags";
+
+    private static Launch checkOnly(Settings settings, PrintStream out) {
+        StoreChoice.of(settings.kv(), address -> null); // the address's syntax; no network
+        out.println("kv=" + settings.kv());
+        out.println("port=" + settings.port());
+        return new Launch(null, 0);
+    }
+
     /** The outcome of a launch: a running app, or an exit status with nothing running. */
     public record Launch(Chypervisord app, int exitCode) {}
 
     /** Parses, wires and starts; usage errors are one line on {@code err} and status 2. */
     public static Launch launch(String[] args, PrintStream out, PrintStream err) {
+        if (Flags.asksForVersion(args)) {
+            out.println(BuildInfo.current().line());
+            return new Launch(null, 0);
+        }
         Settings settings;
         try {
             Optional<Settings> parsed = Flags.parse(args);
@@ -63,7 +78,10 @@ public final class Main {
                 return new Launch(null, 0);
             }
             settings = parsed.get();
-            configureLogging(settings.logLevel());
+            if (Boolean.getBoolean(CHECK_FLAGS)) {
+                return checkOnly(settings, out);
+            }
+            Logging.configure(settings.logLevel(), settings.logStyle());
             return new Launch(DaggerChypervisordComponent.factory().create(settings).app().start(), 0);
         } catch (UsageException e) {
             err.println("chypervisord: " + e.getMessage());
@@ -73,33 +91,4 @@ public final class Main {
             return new Launch(null, 1);
         }
     }
-
-    /** Loggers that {@code -l debug} opens up; libraries stay at INFO so debug stays readable. */
-    private static final String[] OWN_LOGGERS = {"chypervisord", "io.lochness.chypervisord"};
-
-    /**
-     * Log lines carry a timestamp and the level ({@link LogFormat}); {@code --log-level} sets what
-     * is shown. Debug applies to chypervisord's own loggers (requests, store calls, adapters), not
-     * to Helidon, netty or gRPC.
-     */
-    static void configureLogging(LogLevel level) {
-        Logger root = Logger.getLogger("");
-        for (Handler h : root.getHandlers()) {
-            root.removeHandler(h);
-        }
-        ConsoleHandler handler = new ConsoleHandler();
-        handler.setFormatter(new LogFormat());
-        handler.setLevel(level.julLevel());
-        root.addHandler(handler);
-        Level libraries = level.julLevel().intValue() < Level.INFO.intValue() ? Level.INFO : level.julLevel();
-        root.setLevel(libraries);
-        for (String name : OWN_LOGGERS) {
-            Logger own = Logger.getLogger(name);
-            own.setLevel(level.julLevel());
-            KEPT.add(own);
-        }
-    }
-
-    /** JUL holds loggers weakly: these keep the levels set above alive. */
-    private static final java.util.List<Logger> KEPT = new java.util.concurrent.CopyOnWriteArrayList<>();
 }

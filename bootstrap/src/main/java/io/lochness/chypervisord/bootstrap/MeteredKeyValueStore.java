@@ -12,6 +12,7 @@ import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -73,25 +74,58 @@ final class MeteredKeyValueStore extends ForwardingKeyValueStore {
             long nanos = System.nanoTime() - start;
             timer(op, result).record(nanos, TimeUnit.NANOSECONDS);
             if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+                double millis = Math.round(nanos / 1e5) / 10.0;
+                // The map is the record's structured fields (--log-format json); text shows the line.
                 LOG.log(System.Logger.Level.DEBUG, String.format("%s %s %s: %s in %.1fms",
-                        delegate.name(), op, what, text, nanos / 1e6));
+                        delegate.name(), op, what, text, nanos / 1e6),
+                        (Object) Map.of("store", delegate.name(), "operation", op, "outcome", result,
+                                "duration_ms", millis));
             }
         }
     }
 
     private Timer timer(String op, String outcome) {
+        return timer(registry, op, outcome);
+    }
+
+    /** A histogram (buckets, no client-side quantiles: a Prometheus histogram carries none). */
+    private static Timer timer(MeterRegistry registry, String op, String outcome) {
         return registry.getOrCreate(Timer.builder("chypervisord.store.operations")
                 .description("Calls to the key-value store, by operation and outcome")
                 .tags(List.of(Tag.create("operation", op), Tag.create("outcome", outcome)))
+                .percentiles(new double[0])
                 .buckets(io.lochness.chypervisord.adapter.in.http.RequestObserver.buckets()));
     }
 
     /** Counts writes that lost a race and were retried ({@code chypervisord_conflicts_retried_total}). */
     static void conflictRetried(MeterRegistry registry, String operation) {
-        registry.getOrCreate(Counter.builder("chypervisord.conflicts.retried")
-                        .description("Writes that lost a race to a concurrent writer and were retried")
-                        .tags(List.of(Tag.create("operation", operation))))
-                .increment();
+        conflicts(registry, operation).increment();
+    }
+
+    private static Counter conflicts(MeterRegistry registry, String operation) {
+        return registry.getOrCreate(Counter.builder("chypervisord.conflicts.retried")
+                .description("Writes that lost a race to a concurrent writer and were retried")
+                .tags(List.of(Tag.create("operation", operation))));
+    }
+
+    /** The domain's retried write operations (HypervisorRegistry), counted from zero. */
+    static final List<String> RETRIED_OPERATIONS =
+            List.of("update hypervisor", "delete hypervisor", "update config", "update subnets", "remove subnet");
+
+    /**
+     * Registers the store and conflict meters with every label value known up front, so that they
+     * are scraped (at zero) before the first store call or conflict.
+     */
+    static void registerAtZero(MeterRegistry registry) {
+        for (String outcome : List.of("ok", "error")) {
+            timer(registry, "read", outcome);
+        }
+        for (String outcome : List.of("ok", "conflict", "error")) {
+            timer(registry, "txn", outcome);
+        }
+        for (String operation : RETRIED_OPERATIONS) {
+            conflicts(registry, operation);
+        }
     }
 
 }

@@ -3,6 +3,7 @@ package io.lochness.chypervisord.bootstrap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,7 +14,7 @@ class FlagsTest {
     @Test
     @DisplayName("no flags give the seed's defaults: http://localhost:4001, warn, 17000")
     void defaults() {
-        assertThat(Flags.parse()).contains(new Settings("http://localhost:4001", LogLevel.WARN, 17000));
+        assertThat(Flags.parse(Map.of())).contains(new Settings("http://localhost:4001", LogLevel.WARN, 17000));
     }
 
     @ParameterizedTest
@@ -57,5 +58,61 @@ class FlagsTest {
     @DisplayName("a bad port, an unknown flag, a bad level or a missing value is a usage error")
     void usageErrors(String spelled) {
         assertThatThrownBy(() -> Flags.parse(spelled.split("\\|"))).isInstanceOf(UsageException.class);
+    }
+
+    /** A valid value of each flag; a flag added to Flags.FLAGS without one here fails everyFlagComesFromTheEnvironment. */
+    private static final Map<String, String> SAMPLES = Map.of(
+            "kv", "mem://", "log-level", "debug", "log-format", "json", "port", "18000", "view", "off");
+
+    @Test
+    @DisplayName("every flag can come from CHYPERVISORD_<LONG NAME>, with the same effect as on the command line")
+    void everyFlagComesFromTheEnvironment() {
+        for (Flags.Flag flag : Flags.FLAGS) {
+            String value = SAMPLES.get(flag.longName());
+            assertThat(value).as("a sample value for --%s in FlagsTest.SAMPLES", flag.longName()).isNotNull();
+            Settings fromEnv = Flags.parse(Map.of(flag.envName(), value)).orElseThrow();
+            Settings fromArgs = Flags.parse(Map.of(), "--" + flag.longName(), value).orElseThrow();
+            assertThat(fromEnv).as(flag.envName()).isEqualTo(fromArgs).isNotEqualTo(Settings.defaults());
+        }
+        assertThat(Flags.FLAGS).extracting(Flags.Flag::envName).contains(
+                "CHYPERVISORD_KV", "CHYPERVISORD_PORT", "CHYPERVISORD_LOG_LEVEL", "CHYPERVISORD_LOG_FORMAT");
+    }
+
+    @Test
+    @DisplayName("a flag on the command line wins over its environment variable")
+    void commandLineWins() {
+        Map<String, String> env = Map.of("CHYPERVISORD_KV", "etcd://10.0.0.1:2379", "CHYPERVISORD_PORT", "18000",
+                "CHYPERVISORD_LOG_LEVEL", "error");
+        Settings s = Flags.parse(env, "-k", "mem://", "--port=19000").orElseThrow();
+        assertThat(s.kv()).isEqualTo("mem://");
+        assertThat(s.port()).isEqualTo(19000);
+        assertThat(s.logLevel()).as("not on the command line: from the environment").isEqualTo(LogLevel.ERROR);
+    }
+
+    @Test
+    @DisplayName("a bad value in the environment is a usage error naming the variable; an empty one is unset")
+    void badEnvironmentValue() {
+        assertThatThrownBy(() -> Flags.parse(Map.of("CHYPERVISORD_PORT", "lots")))
+                .isInstanceOf(UsageException.class).hasMessageContaining("CHYPERVISORD_PORT");
+        assertThatThrownBy(() -> Flags.parse(Map.of("CHYPERVISORD_LOG_FORMAT", "xml")))
+                .isInstanceOf(UsageException.class).hasMessageContaining("CHYPERVISORD_LOG_FORMAT");
+        assertThat(Flags.parse(Map.of("CHYPERVISORD_PORT", ""))).contains(Settings.defaults());
+        assertThat(Flags.parse(Map.of("CHYPERVISORD_ARGS", "--bogus", "CHYPERVISORD_TEST", "1")))
+                .as("variables that name no flag are not flags").contains(Settings.defaults());
+    }
+
+    @Test
+    @DisplayName("--log-format takes text or json, text by default")
+    void logFormat() {
+        assertThat(Flags.parse(Map.of()).orElseThrow().logStyle()).isEqualTo(LogStyle.TEXT);
+        assertThat(Flags.parse(Map.of(), "--log-format", "JSON").orElseThrow().logStyle()).isEqualTo(LogStyle.JSON);
+        assertThatThrownBy(() -> Flags.parse(Map.of(), "--log-format=yaml")).isInstanceOf(UsageException.class);
+    }
+
+    @Test
+    @DisplayName("-h says that flags come from the environment too")
+    void helpSaysEnvironment() {
+        assertThat(Flags.USAGE).contains("CHYPERVISORD_KV", "CHYPERVISORD_PORT", "CHYPERVISORD_LOG_LEVEL",
+                "command line wins", "--log-format", "--version");
     }
 }

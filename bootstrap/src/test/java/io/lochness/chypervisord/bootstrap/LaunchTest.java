@@ -46,6 +46,38 @@ class LaunchTest {
     }
 
     @Test
+    @DisplayName("-Dchypervisord.checkFlags=true checks the flags and prints kv and port, starting nothing")
+    void checkFlagsOnly() {
+        System.setProperty(Main.CHECK_FLAGS, "true");
+        try {
+            Main.Launch ok = launch("-k", "etcd://10.0.0.1:2379", "--port=18000");
+            assertThat(ok.app()).isNull();
+            assertThat(ok.exitCode()).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("kv=etcd://10.0.0.1:2379\nport=18000\n");
+            Main.Launch bad = launch("-k", "etcd://nohostport");
+            assertThat(bad.app()).isNull();
+            assertThat(bad.exitCode()).isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("chypervisord: invalid --kv etcd://nohostport");
+        } finally {
+            System.clearProperty(Main.CHECK_FLAGS);
+        }
+    }
+
+    @Test
+    @DisplayName("--version prints the version and the git commit the build recorded, and exits 0")
+    void version() {
+        Main.Launch launch = launch("--version");
+        assertThat(launch.app()).isNull();
+        assertThat(launch.exitCode()).isZero();
+        BuildInfo build = BuildInfo.current();
+        assertThat(build.version()).as("filtered in by Maven").matches("\\d+\\.\\d+\\.\\d+.*");
+        assertThat(build.commit()).as("git rev-parse HEAD at build time")
+                .matches("[0-9a-f]{40}(-dirty)?|unknown");
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .isEqualTo("chypervisord " + build.version() + " (commit " + build.commit() + ")" + System.lineSeparator());
+    }
+
+    @Test
     @DisplayName("--kv mem:// wires the in-memory store under the domain and serves the API")
     void wiresMemoryStore() throws Exception {
         Main.Launch launch = launch("--kv", "mem://", "-p", "0");

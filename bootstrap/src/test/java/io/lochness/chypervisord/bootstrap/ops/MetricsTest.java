@@ -2,14 +2,18 @@ package io.lochness.chypervisord.bootstrap.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lochness.chypervisord.bootstrap.BuildInfo;
 import io.lochness.chypervisord.bootstrap.Chypervisord;
 import io.lochness.chypervisord.bootstrap.Main;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -140,16 +144,71 @@ class MetricsTest {
         Prometheus p = scrape();
         assertThat(p.find("jvm_uptime_seconds", Map.of("scope", "base"))).singleElement()
                 .satisfies(s -> assertThat(s.value()).isPositive());
-        assertThat(p.find("memory_usedHeap_bytes", Map.of("scope", "base"))).singleElement()
+        assertThat(p.find("jvm_memory_heap_used_bytes", Map.of("scope", "base"))).singleElement()
                 .satisfies(s -> assertThat(s.value()).isPositive());
-        assertThat(p.find("thread_count", Map.of("scope", "base"))).singleElement()
+        assertThat(p.find("jvm_threads_live", Map.of("scope", "base"))).singleElement()
                 .satisfies(s -> assertThat(s.value()).isPositive());
-        assertThat(p.find("cpu_availableProcessors", Map.of("scope", "base"))).isNotEmpty();
-        assertThat(p.find("gc_total", Map.of("scope", "base"))).isNotEmpty();
-        assertThat(p.find("classloader_loadedClasses_count", Map.of("scope", "base"))).isNotEmpty();
+        assertThat(p.find("jvm_available_processors", Map.of("scope", "base"))).isNotEmpty();
+        assertThat(p.find("jvm_gc_collections_total", Map.of("scope", "base"))).isNotEmpty();
+        assertThat(p.find("jvm_gc_collection_seconds", Map.of("scope", "base"))).isNotEmpty();
+        assertThat(p.find("jvm_classes_loaded", Map.of("scope", "base"))).isNotEmpty();
     }
 
-    /** Requests counted on every route but the metrics scrapes themselves. */
+    @Test
+    @DisplayName("chypervisord_build_info is 1 with the version and commit of --version")
+    void buildInfo() {
+        BuildInfo build = BuildInfo.current();
+        assertThat(scrape().find("chypervisord_build_info", Map.of("version", build.version(), "commit", build.commit())))
+                .singleElement().satisfies(s -> assertThat(s.value()).isEqualTo(1.0));
+    }
+
+    @Test
+    @DisplayName("every documented metric is there from the start: conflicts and store calls at zero")
+    void documentedMetricsFromTheStart() {
+        Prometheus p = scrape();
+        for (String operation : List.of("update hypervisor", "delete hypervisor", "update config", "update subnets",
+                "remove subnet")) {
+            assertThat(p.find("chypervisord_conflicts_retried_total", Map.of("operation", operation)))
+                    .as(operation).singleElement();
+        }
+        for (String outcome : List.of("ok", "conflict", "error")) {
+            assertThat(p.find(STORE, Map.of("operation", "txn", "outcome", outcome))).as(outcome).singleElement();
+        }
+        assertThat(p.find(STORE, Map.of("operation", "read", "outcome", "error"))).singleElement();
+    }
+
+    /**
+     * {@code promtool check metrics} finds no problem (exit 0, no output) in a scrape that has seen
+     * every kind of answer. promtool comes from Debian's prometheus package (test.sh installs it);
+     * without it the test is skipped, except under CI, where it fails. The scrape also passes
+     * {@link PrometheusLint}, the same rules in Java, which runs everywhere.
+     */
+    @Test
+    @DisplayName("promtool check metrics finds no problem")
+    void promtoolFindsNoProblem() throws Exception {
+        String id = UUID.randomUUID().toString();
+        http.get("/hypervisors");
+        http.send("POST", "/hypervisors", "{\"id\":\"" + id + "\"}");
+        http.send("POST", "/hypervisors", "{\"id\":\"" + id + "\"}");
+        http.send("PUT", "/hypervisors", "{}");
+        http.send("OPTIONS", "/hypervisors", null);
+        http.get("/observe/info");
+        String text = http.send("GET", "/observe/metrics", null, "Accept", "text/plain").body();
+
+        assertThat(PrometheusLint.problems(text)).isEmpty();
+
+        java.nio.file.Path promtool = PrometheusLint.promtool();
+        if (promtool == null) {
+            assertThat(System.getenv("CI")).as("promtool is missing under CI: test.sh installs Debian's prometheus")
+                    .isNotEqualTo("true");
+            Assumptions.abort("promtool is not installed (Debian: apt-get install prometheus)");
+        }
+        PrometheusLint.Result r = PrometheusLint.runPromtool(promtool, text);
+        assertThat(r.output()).as("promtool check metrics output").isEmpty();
+        assertThat(r.exitCode()).as("promtool exit status; output:\n%s", r.output()).isZero();
+    }
+
+    /** Requests counted on every route    /** Requests counted on every route but the metrics scrapes themselves. */
     private static double apiRequests(Prometheus p) {
         return p.find(REQUESTS, Map.of()).stream()
                 .filter(s -> !s.labels().get("route").equals("/observe/metrics"))

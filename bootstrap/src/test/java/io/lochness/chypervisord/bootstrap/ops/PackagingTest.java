@@ -45,11 +45,12 @@ class PackagingTest {
     }
 
     @Test
-    void unitRunsTheJarWithTheEnvironmentFile() throws IOException {
+    void unitRunsTheDistributionWithTheEnvironmentFile() throws IOException {
         Map<String, List<String>> service = parseUnit().get("Service");
         assertThat(service).isNotNull();
         assertThat(service.get("ExecStart"))
-                .containsExactly("/usr/bin/java $JAVA_OPTS -jar /opt/chypervisord/chypervisord.jar $CHYPERVISORD_ARGS");
+                .as("the distribution's launcher, on its own runtime: no system Java")
+                .containsExactly("/opt/chypervisord/bin/chypervisord $CHYPERVISORD_ARGS");
         assertThat(service.get("EnvironmentFile")).containsExactly("-/etc/default/chypervisord");
         assertThat(service.get("Restart")).containsExactly("on-failure");
         assertThat(service.get("RestartPreventExitStatus")).containsExactly("2");
@@ -83,16 +84,38 @@ class PackagingTest {
                 "#ETCD_USERNAME=", "#ETCD_PASSWORD=", "#JAVA_OPTS=\"-XX:+UseSerialGC -Xmx96m\"");
     }
 
-    /** {@code systemd-analyze verify}, where systemd's tools are installed. */
+    /**
+     * {@code systemd-analyze verify}, where systemd's tools are installed. It wants ExecStart's
+     * program to exist: the unit is verified as installed under a temporary /opt/chypervisord
+     * holding the launcher.
+     */
     @Test
     void systemdAnalyzeVerifyAcceptsTheUnit() throws Exception {
         Path tool = Path.of("/usr/bin/systemd-analyze");
         Assumptions.assumeTrue(Files.isExecutable(tool), "systemd-analyze is not installed");
-        Process p = new ProcessBuilder(tool.toString(), "verify", UNIT.toAbsolutePath().normalize().toString())
+        Path opt = Files.createTempDirectory("opt-chypervisord-");
+        Path launcher = Files.createDirectories(opt.resolve("bin")).resolve("chypervisord");
+        Files.copy(PACKAGING.resolve("chypervisord"), launcher);
+        assertThat(launcher.toFile().setExecutable(true)).isTrue();
+        Path unit = opt.resolve("chypervisord.service");
+        Files.writeString(unit, Files.readString(UNIT).replace("/opt/chypervisord/", opt + "/"));
+        Process p = new ProcessBuilder(tool.toString(), "verify", unit.toString())
                 .redirectErrorStream(true).start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.exitValue()).as(output).isZero();
         assertThat(output.lines().filter(l -> l.contains("chypervisord.service"))).as(output).isEmpty();
+        for (Path f : List.of(unit, launcher, launcher.getParent(), opt)) {
+            Files.delete(f);
+        }
+    }
+
+    @Test
+    void launcherIsExecutableAndUsesOnlyItsOwnRuntime() throws IOException {
+        Path launcher = PACKAGING.resolve("chypervisord");
+        assertThat(launcher).isExecutable();
+        String text = Files.readString(launcher);
+        assertThat(text).startsWith("#!/bin/sh\n").contains("\"$home/runtime/bin/java\"")
+                .doesNotContain("JAVA_HOME").doesNotContain("/usr/bin/java");
     }
 }

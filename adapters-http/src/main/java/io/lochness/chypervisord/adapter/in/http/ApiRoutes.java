@@ -1,6 +1,8 @@
 package io.lochness.chypervisord.adapter.in.http;
 
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The API's endpoints as one table: what {@link HypervisorHttpService} serves, what the OpenAPI
@@ -25,6 +27,35 @@ public final class ApiRoutes {
             new Route("GET", "/hypervisors/{id}/guests"));
 
     private ApiRoutes() {}
+
+    /**
+     * The methods a path template answers, as an {@code Allow} header value: the API's from
+     * {@link #ALL} (HEAD wherever GET is), GET and HEAD on the {@code /observe} and {@code
+     * /openapi} paths (GET only on {@code /observe/metrics}), and OPTIONS everywhere; null for a
+     * path nothing is served on.
+     */
+    public static String allow(String template) {
+        Set<String> methods = new LinkedHashSet<>();
+        for (Route r : ALL) {
+            if (r.template().equals(template)) {
+                methods.add(r.method());
+                if (r.method().equals("GET")) {
+                    methods.add("HEAD");
+                }
+            }
+        }
+        if (methods.isEmpty() && !template.equals("unmatched")) {
+            methods.add("GET");
+            if (!template.equals("/observe/metrics")) { // Helidon's metrics endpoint serves no HEAD
+                methods.add("HEAD");
+            }
+        }
+        if (methods.isEmpty()) {
+            return null;
+        }
+        methods.add("OPTIONS");
+        return String.join(", ", methods);
+    }
 
     /**
      * The template a request path falls under: an API template, an {@code /observe} or {@code
@@ -55,7 +86,7 @@ public final class ApiRoutes {
             return "unmatched";
         }
         if (p.equals("/openapi") || p.equals("/observe/health") || p.equals("/observe/health/live")
-                || p.equals("/observe/health/ready") || p.equals("/observe/metrics")) {
+                || p.equals("/observe/health/ready") || p.equals("/observe/metrics") || p.equals("/observe/info")) {
             return p;
         }
         return "unmatched";

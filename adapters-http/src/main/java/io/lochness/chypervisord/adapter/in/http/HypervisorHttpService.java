@@ -9,9 +9,12 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.lochness.chypervisord.domain.model.Hypervisor;
@@ -61,7 +64,8 @@ public final class HypervisorHttpService implements HttpService {
     public static HttpRouting.Builder routing(
             HttpRouting.Builder routing, HypervisorService service, ObjectMapper mapper) {
         ErrorMapping.register(routing, mapper);
-        return routing.register(ROOT, new HypervisorHttpService(service, mapper));
+        return routing.addFilter(HypervisorHttpService::options)
+                .register(ROOT, new HypervisorHttpService(service, mapper));
     }
 
     /**
@@ -231,7 +235,25 @@ public final class HypervisorHttpService implements HttpService {
         ErrorMapping.sendJson(req, res, status, bytes);
     }
 
-    private static io.helidon.webserver.http.Handler notAllowed(String allow) {
+    /**
+     * {@code OPTIONS} on any served path: 204 with the path's {@code Allow} ({@link
+     * ApiRoutes#allow}); an unknown path goes on to its 404.
+     */
+    static void options(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String allow = req.prologue().method() == Method.OPTIONS
+                ? ApiRoutes.allow(ApiRoutes.template(req.path().absolute().path()))
+                : null;
+        if (allow == null) {
+            chain.proceed();
+            return;
+        }
+        res.status(Status.NO_CONTENT_204);
+        res.header(HeaderNames.ALLOW, allow);
+        res.send();
+    }
+
+    private static io.helidon.webserver.http.Handler notAllowed(String allowed) {
+        String allow = allowed + ", OPTIONS";
         return (req, res) -> {
             res.header(HeaderNames.ALLOW, allow);
             throw new MethodNotAllowedException(

@@ -1,6 +1,5 @@
 package io.lochness.chypervisord.adapter.in.http;
 
-import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -10,7 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 
-/** Serves the OpenAPI 3.1 document of the API at {@code /openapi}, as JSON. */
+/** Serves the OpenAPI 3.1 document of the API at {@code /openapi}, as JSON (and HEAD). */
 public final class OpenApiService implements HttpService {
     /** The class path resource holding the document. */
     public static final String RESOURCE = "/io/lochness/chypervisord/adapter/in/http/openapi.json";
@@ -30,12 +29,10 @@ public final class OpenApiService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/", this::document);
+        rules.get("/", this::document).head("/", this::document);
     }
 
     private void document(ServerRequest req, ServerResponse res) {
-        res.status(Status.OK_200);
-        res.header(HeaderValues.CONTENT_TYPE_JSON);
-        res.send(document);
+        ErrorMapping.sendJson(req, res, Status.OK_200, document);
     }
 }

@@ -1361,19 +1361,19 @@ public abstract class HttpApiContract {
     static Stream<Arguments> methodsNotServed() {
         String id = UUID.randomUUID().toString();
         return Stream.of(
-                Arguments.of("PUT", "/hypervisors", List.of("GET", "HEAD", "POST")),
-                Arguments.of("DELETE", "/hypervisors", List.of("GET", "HEAD", "POST")),
-                Arguments.of("PATCH", "/hypervisors", List.of("GET", "HEAD", "POST")),
-                Arguments.of("POST", "/hypervisors/" + id, List.of("GET", "HEAD", "PATCH", "DELETE")),
-                Arguments.of("PUT", "/hypervisors/" + id, List.of("GET", "HEAD", "PATCH", "DELETE")),
-                Arguments.of("PUT", "/hypervisors/" + id + "/config", List.of("GET", "HEAD", "PATCH")),
-                Arguments.of("POST", "/hypervisors/" + id + "/config", List.of("GET", "HEAD", "PATCH")),
-                Arguments.of("DELETE", "/hypervisors/" + id + "/config", List.of("GET", "HEAD", "PATCH")),
-                Arguments.of("PUT", "/hypervisors/" + id + "/subnets", List.of("GET", "HEAD", "PATCH")),
-                Arguments.of("POST", "/hypervisors/" + id + "/guests", List.of("GET", "HEAD")),
-                Arguments.of("DELETE", "/hypervisors/" + id + "/guests", List.of("GET", "HEAD")),
-                Arguments.of("GET", "/hypervisors/" + id + "/subnets/" + SEED_SUBNET, List.of("DELETE")),
-                Arguments.of("PATCH", "/hypervisors/" + id + "/subnets/" + SEED_SUBNET, List.of("DELETE")));
+                Arguments.of("PUT", "/hypervisors", List.of("GET", "HEAD", "POST", "OPTIONS")),
+                Arguments.of("DELETE", "/hypervisors", List.of("GET", "HEAD", "POST", "OPTIONS")),
+                Arguments.of("PATCH", "/hypervisors", List.of("GET", "HEAD", "POST", "OPTIONS")),
+                Arguments.of("POST", "/hypervisors/" + id, List.of("GET", "HEAD", "PATCH", "DELETE", "OPTIONS")),
+                Arguments.of("PUT", "/hypervisors/" + id, List.of("GET", "HEAD", "PATCH", "DELETE", "OPTIONS")),
+                Arguments.of("PUT", "/hypervisors/" + id + "/config", List.of("GET", "HEAD", "PATCH", "OPTIONS")),
+                Arguments.of("POST", "/hypervisors/" + id + "/config", List.of("GET", "HEAD", "PATCH", "OPTIONS")),
+                Arguments.of("DELETE", "/hypervisors/" + id + "/config", List.of("GET", "HEAD", "PATCH", "OPTIONS")),
+                Arguments.of("PUT", "/hypervisors/" + id + "/subnets", List.of("GET", "HEAD", "PATCH", "OPTIONS")),
+                Arguments.of("POST", "/hypervisors/" + id + "/guests", List.of("GET", "HEAD", "OPTIONS")),
+                Arguments.of("DELETE", "/hypervisors/" + id + "/guests", List.of("GET", "HEAD", "OPTIONS")),
+                Arguments.of("GET", "/hypervisors/" + id + "/subnets/" + SEED_SUBNET, List.of("DELETE", "OPTIONS")),
+                Arguments.of("PATCH", "/hypervisors/" + id + "/subnets/" + SEED_SUBNET, List.of("DELETE", "OPTIONS")));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -1383,6 +1383,32 @@ public abstract class HttpApiContract {
         assertError(r, 405);
         assertThat(r.header("Allow")).as("Allow header of %s", r).isNotNull();
         assertThat(List.of(r.header("Allow").split("\\s*,\\s*"))).containsExactlyInAnyOrderElementsOf(allowed);
+    }
+
+    static Stream<Arguments> optionsPaths() {
+        String id = UUID.randomUUID().toString();
+        return Stream.of(
+                Arguments.of("/hypervisors", List.of("GET", "HEAD", "POST", "OPTIONS")),
+                Arguments.of("/hypervisors/" + id, List.of("GET", "HEAD", "PATCH", "DELETE", "OPTIONS")),
+                Arguments.of("/hypervisors/" + id + "/config", List.of("GET", "HEAD", "PATCH", "OPTIONS")),
+                Arguments.of("/hypervisors/" + id + "/subnets", List.of("GET", "HEAD", "PATCH", "OPTIONS")),
+                Arguments.of("/hypervisors/" + id + "/subnets/" + SEED_SUBNET, List.of("DELETE", "OPTIONS")),
+                Arguments.of("/hypervisors/" + id + "/guests", List.of("GET", "HEAD", "OPTIONS")));
+    }
+
+    @ParameterizedTest(name = "OPTIONS {0}")
+    @MethodSource("optionsPaths")
+    void givenServedPath_options_returns204WithAllow(String path, List<String> allowed) {
+        Resp r = send("OPTIONS", path, null);
+        assertThat(r.status()).as(r.toString()).isEqualTo(204);
+        assertThat(r.body()).isEmpty();
+        assertThat(r.header("Allow")).as("Allow header of %s", r).isNotNull();
+        assertThat(List.of(r.header("Allow").split("\\s*,\\s*"))).containsExactlyElementsOf(allowed);
+    }
+
+    @Test
+    void givenUnknownPath_options_returns404() {
+        assertError(send("OPTIONS", "/no/such/path", null), 404);
     }
 
     @Test
