@@ -40,6 +40,17 @@ import java.util.function.Function;
  * watch still catching up on old revisions may in principle still be overtaken; the fix is
  * etcd 3.4.25 / 3.5.8 (and 3.4.31 / 3.5.13 also fix #17507, progress for a stream of several
  * watches), where the confirmation is skipped ({@code confirmProgress} false).
+ *
+ * <p>The same bug is worse for a watch created from a past revision: until etcd has sent it the
+ * changes it missed (its "unsynced" phase, one batch of at most 1,000 revisions every 100 ms),
+ * a progress answer names the store's revision with none of those changes sent (measured on
+ * 3.4.23: progress at 3,001 with 3,000 changes still to come). So on such servers a watch that
+ * started in the past reports no progress until it has evidence that etcd has caught it up: a
+ * catch-up batch of fewer than 1,000 revisions, or one whose header revision is its last
+ * change's (etcd's {@code syncWatchers} sends exactly those for a watcher's last batch). Until
+ * then progress answers are dropped and asked for again once the evidence arrives. A watch whose
+ * missed range holds no change under its prefix is caught up silently and reports progress only
+ * after its next change: late, never wrong (the owner's wait times out and reads the store).
  */
 final class EtcdWatch implements Watch {
     private static final System.Logger LOG = System.getLogger(EtcdWatch.class.getName());
@@ -61,6 +72,9 @@ final class EtcdWatch implements Watch {
     private boolean outstandingForCaller;
     private boolean wanted;
     private long unconfirmed = -1;
+    private final long startRevision;
+    private boolean caughtUp;
+    private boolean askAgainWhenCaughtUp;
 
     /**
      * Opens the stream and asks etcd to create the watch.
@@ -75,6 +89,8 @@ final class EtcdWatch implements Watch {
         this.confirmProgress = confirmProgress;
         this.failure = failure;
         this.onEnd = onEnd;
+        this.startRevision = create.getStartRevision();
+        this.caughtUp = !confirmProgress || startRevision == 0;
         this.serial = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("etcd-watch").factory());
         stub.watch(new ClientResponseObserver<WatchRequest, WatchResponse>() {
             @Override
@@ -107,7 +123,9 @@ final class EtcdWatch implements Watch {
             if (ended) {
                 return;
             }
-            if (outstanding) {
+            if (!caughtUp) {
+                askAgainWhenCaughtUp = true;
+            } else if (outstanding) {
                 wanted = true;
             } else {
                 sendProgressRequest(true);
@@ -156,7 +174,12 @@ final class EtcdWatch implements Watch {
             tell(() -> listener.onFailure(failure.apply(
                     Status.UNAVAILABLE.withDescription("etcd canceled the watch: " + reason).asRuntimeException())));
         } else if (response.getCreated()) {
-            LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "' created at revision " + response.getHeader().getRevision());
+            long created = response.getHeader().getRevision();
+            if (startRevision > created) {
+                caughtUp(); // starts in the future: nothing to catch up on
+            }
+            LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "' from " + startRevision
+                    + " created at revision " + created + (caughtUp ? "" : ", catching up"));
         } else if (response.getEventsCount() > 0) {
             List<KeyChange> changes = new ArrayList<>(response.getEventsCount());
             for (Event event : response.getEventsList()) {
@@ -167,6 +190,9 @@ final class EtcdWatch implements Watch {
                         : KeyChange.put(key, event.getKv().getValue().toStringUtf8(), revision));
             }
             tell(() -> listener.onChanges(changes));
+            if (!caughtUp && caughtUpBy(response, changes)) {
+                caughtUp();
+            }
         } else {
             progress(response.getHeader().getRevision());
         }
@@ -179,6 +205,15 @@ final class EtcdWatch implements Watch {
         }
         boolean forCaller = outstandingForCaller;
         outstanding = false;
+        if (!caughtUp) {
+            // etcd#15220 on a watch still catching up: the answer cannot be trusted.
+            if (forCaller || wanted || unconfirmed >= 0) {
+                askAgainWhenCaughtUp = true;
+            }
+            wanted = false;
+            unconfirmed = -1;
+            return;
+        }
         if (!confirmProgress) {
             if (forCaller) {
                 tell(() -> listener.onProgress(revision));
@@ -199,6 +234,33 @@ final class EtcdWatch implements Watch {
             wanted = false;
             sendProgressRequest(forWanted);
         }
+    }
+
+    /** etcd has sent everything this watch missed: progress answers can be trusted (twice) again. */
+    private void caughtUp() {
+        caughtUp = true;
+        if (askAgainWhenCaughtUp) {
+            askAgainWhenCaughtUp = false;
+            if (outstanding) {
+                wanted = true;
+            } else {
+                sendProgressRequest(true);
+            }
+        }
+    }
+
+    /**
+     * Whether this batch of a catching-up watch is its last catch-up batch: etcd's {@code
+     * syncWatchers} sends at most 1,000 revisions a batch with the store's revision in the
+     * header, and moves the watcher to its synced group after a batch that was not cut short.
+     */
+    private static boolean caughtUpBy(WatchResponse response, List<KeyChange> changes) {
+        long last = changes.get(changes.size() - 1).revision();
+        if (response.getHeader().getRevision() == last) {
+            return true;
+        }
+        long revisions = changes.stream().mapToLong(KeyChange::revision).distinct().count();
+        return revisions < 1000;
     }
 
     private void sendProgressRequest(boolean forCaller) {
