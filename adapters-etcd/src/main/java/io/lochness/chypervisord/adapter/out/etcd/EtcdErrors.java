@@ -22,7 +22,36 @@ final class EtcdErrors {
 
     /** {@code etcd <what> failed at <endpoints>: <reason>}, the cause kept for the log. */
     StoreUnavailableException unavailable(String what, Throwable cause) {
-        return new StoreUnavailableException(message(what, describe(Status.fromThrowable(cause))), cause);
+        return unavailable(what, cause, null);
+    }
+
+    /**
+     * The same with why the channel could not connect, when known: a call that waited for a
+     * connection until its deadline says only that it timed out, while a TLS handshake refused
+     * on either side is what an operator needs to read.
+     */
+    StoreUnavailableException unavailable(String what, Throwable cause, Throwable connectFailure) {
+        String reason = describe(Status.fromThrowable(cause));
+        if (connectFailure != null) {
+            reason += " (last connection attempt: " + describe(Status.fromThrowable(connectFailure))
+                    + rootCause(connectFailure) + ")";
+        }
+        return new StoreUnavailableException(message(what, reason), cause);
+    }
+
+    /** {@code ": <the innermost cause's first line>"}, or nothing when it adds nothing. */
+    private static String rootCause(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root == t || root.getMessage() == null) {
+            return "";
+        }
+        String text = root.getClass().getSimpleName() + ": " + root.getMessage();
+        int newline = text.indexOf('\n');
+        text = newline < 0 ? text : text.substring(0, newline);
+        return ": " + (text.length() > 200 ? text.substring(0, 200) + "..." : text);
     }
 
     /** The same line for a failure with no gRPC status (a reason given by the adapter). */

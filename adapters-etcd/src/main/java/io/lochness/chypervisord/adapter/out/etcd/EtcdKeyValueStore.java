@@ -17,6 +17,7 @@ import io.etcd.jetcd.api.TxnResponse;
 import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.WatchGrpc;
 import io.etcd.jetcd.support.Util;
+import io.grpc.ConnectivityState;
 import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -418,6 +419,25 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         return response;
     }
 
+    /**
+     * Why the channel cannot connect, when a call timed out waiting for a connection: a call
+     * that does not wait for one fails at once with the transport's error (a refused TLS
+     * handshake, a refused connection). Null when the channel is not failing to connect.
+     */
+    private StatusRuntimeException connectFailure(StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED
+                || channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
+            return null;
+        }
+        try {
+            KVGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
+                    .range(RangeRequest.newBuilder().setKey(PING_KEY).setCountOnly(true).build());
+            return null;
+        } catch (StatusRuntimeException probe) {
+            return probe.getStatus().getCode() == Status.Code.UNAVAILABLE ? probe : null;
+        }
+    }
+
     /** {@link #rpc} with every failure turned into {@link StoreUnavailableException}. */
     private <T> T call(String what, boolean isRead, Function<Deadline, T> request) {
         try {
@@ -425,8 +445,8 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         } catch (StatusRuntimeException e) {
             // gRPC enforces the deadline itself (DEADLINE_EXCEEDED), also while waiting for a
             // connection; an interrupt cancels the call and comes back as CANCELLED.
+            StoreUnavailableException failure = errors.unavailable(what, e, connectFailure(e));
             EtcdChannel.kickReconnect(channel);
-            StoreUnavailableException failure = errors.unavailable(what, e);
             LOG.log(Level.DEBUG, failure.getMessage(), e);
             throw failure;
         }
