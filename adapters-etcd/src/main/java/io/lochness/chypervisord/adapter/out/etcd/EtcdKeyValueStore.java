@@ -17,8 +17,6 @@ import io.etcd.jetcd.api.TxnResponse;
 import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.WatchGrpc;
 import io.etcd.jetcd.support.Util;
-import io.grpc.ConnectivityState;
-import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -27,6 +25,7 @@ import io.lochness.chypervisord.adapter.out.kv.spi.KeyChange;
 import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
 import io.lochness.chypervisord.adapter.out.kv.spi.Page;
 import io.lochness.chypervisord.adapter.out.kv.spi.Snapshot;
+import io.lochness.chypervisord.adapter.out.kv.spi.StoreAddress;
 import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
 import io.lochness.chypervisord.adapter.out.kv.spi.Watch;
@@ -62,7 +61,8 @@ import java.util.regex.Pattern;
  *
  * <p><b>Duties, one class each.</b> {@link EtcdChannel}: endpoints, failover, TLS; {@link
  * EtcdAuth}: the token as call credentials; {@link EtcdTxns}: transaction building; {@link
- * EtcdErrors}: error translation; {@link EtcdWatch}: one watch stream.
+ * EtcdErrors}: error translation; {@link EtcdCalls}: one call under one deadline, with its safe
+ * retries; {@link EtcdWatch}: one watch stream.
  *
  * <p><b>Mapping.</b> {@link #read} is one linearizable range over the prefix; {@link #readPage}
  * a range with {@code limit} at a fixed {@code revision}, starting after the last key read;
@@ -102,6 +102,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     private final KVGrpc.KVBlockingStub kv;
     private final EtcdAuth auth;
     private final EtcdErrors errors;
+    private final EtcdCalls calls;
     private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
     private volatile Boolean progressNeedsConfirmation;
 
@@ -125,12 +126,24 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         // runs the call's callbacks itself, decoding included: no thread hand-off per call.
         this.kv = KVGrpc.newBlockingStub(channel).withWaitForReady().withCallCredentials(auth);
         this.errors = new EtcdErrors(settings.hostPorts(), settings.deadline());
+        this.calls = new EtcdCalls(channel, auth, errors, settings.deadline());
         LOG.log(Level.DEBUG, () -> "etcd store created for " + settings);
     }
 
     /** A store for a {@code --kv} address, credentials and TLS files from {@code env}; see {@link EtcdSettings#parse}. */
     public static EtcdKeyValueStore forAddress(String address, Map<String, String> env) {
         return new EtcdKeyValueStore(EtcdSettings.parse(address, env));
+    }
+
+    /**
+     * A store for a parsed {@code --kv} address ({@code etcd://}, {@code http(s)://}), credentials
+     * and TLS files from {@code env}; see {@link EtcdSettings#from}.
+     *
+     * @throws IllegalArgumentException with a one-line message for anything unusable (the
+     *     launcher prints it and exits 2)
+     */
+    public static EtcdKeyValueStore forAddress(StoreAddress address, Map<String, String> env) {
+        return new EtcdKeyValueStore(EtcdSettings.from(address, env));
     }
 
     /** The settings this store was created with. */
@@ -148,7 +161,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         Objects.requireNonNull(prefix, "prefix");
         RangeRequest request = EtcdTxns.prefixRange(prefix).build();
         long start = System.nanoTime();
-        RangeResponse response = call("read " + prefix, true, d -> kv.withDeadline(d).range(request));
+        RangeResponse response = calls.call("read " + prefix, true, d -> kv.withDeadline(d).range(request));
         Snapshot snapshot = new Snapshot(EtcdTxns.entries(response.getKvsList()), response.getHeader().getRevision());
         LOG.log(Level.DEBUG, () -> "etcd read '" + prefix + "': " + snapshot.entries().size() + " keys at revision "
                 + snapshot.revision() + " in " + millis(start) + " ms");
@@ -189,7 +202,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
                     .build();
             long start = System.nanoTime();
             try {
-                RangeResponse response = rpc(true, d -> kv.withDeadline(d).range(request));
+                RangeResponse response = calls.rpc(true, d -> kv.withDeadline(d).range(request));
                 long at = revision != 0 ? revision : response.getHeader().getRevision();
                 Page page = new Page(EtcdTxns.entries(response.getKvsList()), at, response.getMore());
                 int asked = askFor;
@@ -240,7 +253,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
             throw new IllegalArgumentException("fromRevision must not be negative: " + fromRevision);
         }
         boolean confirm = progressNeedsConfirmation();
-        String token = call("watch " + prefix, true, auth::token);
+        String token = calls.call("watch " + prefix, true, auth::token);
         ByteString bytes = utf8(prefix);
         WatchCreateRequest create = WatchCreateRequest.newBuilder()
                 .setKey(rangeStart(bytes))
@@ -274,7 +287,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         Objects.requireNonNull(txn, "txn");
         var request = EtcdTxns.request(txn);
         long start = System.nanoTime();
-        TxnResponse response = call("commit", false, d -> kv.withDeadline(d).txn(request));
+        TxnResponse response = calls.call("commit", false, d -> kv.withDeadline(d).txn(request));
         TxnResult result = EtcdTxns.result(txn, response);
         LOG.log(Level.DEBUG, () -> "etcd commit of " + txn.conditions().size() + " conditions, "
                 + txn.mutations().size() + " mutations: "
@@ -336,7 +349,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
             return known;
         }
         try {
-            String version = call("status", true, d -> MaintenanceGrpc.newBlockingStub(channel)
+            String version = calls.call("status", true, d -> MaintenanceGrpc.newBlockingStub(channel)
                     .withWaitForReady().withCallCredentials(auth).withDeadline(d)
                     .status(StatusRequest.getDefaultInstance())).getVersion();
             boolean needs = !progressOrderFixed(version);
@@ -403,7 +416,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         RangeRequest request = RangeRequest.newBuilder().setKey(from).setRangeEnd(prefixEnd(prefix))
                 .setLimit(1).setKeysOnly(true).setRevision(revision).build();
         try {
-            RangeResponse response = rpc(true, d -> kv.withDeadline(d).range(request));
+            RangeResponse response = calls.rpc(true, d -> kv.withDeadline(d).range(request));
             return response.getKvsCount() == 0 ? from.toStringUtf8() : response.getKvs(0).getKey().toStringUtf8();
         } catch (StatusRuntimeException e) {
             return from.toStringUtf8();
@@ -413,74 +426,10 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     private RangeResponse countOnly(String what) {
         RangeRequest request = RangeRequest.newBuilder().setKey(PING_KEY).setCountOnly(true).build();
         long start = System.nanoTime();
-        RangeResponse response = call(what, true, d -> kv.withDeadline(d).range(request));
+        RangeResponse response = calls.call(what, true, d -> kv.withDeadline(d).range(request));
         LOG.log(Level.DEBUG, () -> "etcd " + what + ": revision " + response.getHeader().getRevision() + " in "
                 + millis(start) + " ms");
         return response;
-    }
-
-    /**
-     * Why the channel cannot connect, when a call timed out waiting for a connection: a call
-     * that does not wait for one fails at once with the transport's error (a refused TLS
-     * handshake, a refused connection). Null when the channel is not failing to connect.
-     */
-    private StatusRuntimeException connectFailure(StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED
-                || channel.getState(false) != ConnectivityState.TRANSIENT_FAILURE) {
-            return null;
-        }
-        try {
-            KVGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
-                    .range(RangeRequest.newBuilder().setKey(PING_KEY).setCountOnly(true).build());
-            return null;
-        } catch (StatusRuntimeException probe) {
-            return probe.getStatus().getCode() == Status.Code.UNAVAILABLE ? probe : null;
-        }
-    }
-
-    /** {@link #rpc} with every failure turned into {@link StoreUnavailableException}. */
-    private <T> T call(String what, boolean isRead, Function<Deadline, T> request) {
-        try {
-            return rpc(isRead, request);
-        } catch (StatusRuntimeException e) {
-            // gRPC enforces the deadline itself (DEADLINE_EXCEEDED), also while waiting for a
-            // connection; an interrupt cancels the call and comes back as CANCELLED.
-            StoreUnavailableException failure = errors.unavailable(what, e, connectFailure(e));
-            EtcdChannel.kickReconnect(channel);
-            LOG.log(Level.DEBUG, failure.getMessage(), e);
-            throw failure;
-        }
-    }
-
-    /**
-     * Runs one RPC under one deadline: authenticates first when there is no token; when etcd
-     * refuses the token, authenticates again and retries once; a read whose connection failed is
-     * sent once more within the same deadline.
-     */
-    private <T> T rpc(boolean isRead, Function<Deadline, T> request) {
-        Deadline deadline = Deadline.after(settings.deadline().toNanos(), TimeUnit.NANOSECONDS);
-        EtcdChannel.kickReconnect(channel);
-        boolean reauthenticated = false;
-        boolean redone = false;
-        while (true) {
-            String used = auth.token(deadline);
-            try {
-                return request.apply(deadline);
-            } catch (StatusRuntimeException e) {
-                Status status = e.getStatus();
-                if (used != null && !reauthenticated && EtcdErrors.needsNewToken(status)) {
-                    reauthenticated = true;
-                    auth.invalidate(used);
-                    LOG.log(Level.DEBUG, () -> "etcd refused the token (" + errors.describe(status) + "): authenticating again");
-                } else if (isRead && !redone && EtcdErrors.readMayBeRedone(status) && !deadline.isExpired()
-                        && !Thread.currentThread().isInterrupted()) {
-                    redone = true;
-                    EtcdChannel.kickReconnect(channel);
-                } else {
-                    throw e;
-                }
-            }
-        }
     }
 
     private static long millis(long startNanos) {
