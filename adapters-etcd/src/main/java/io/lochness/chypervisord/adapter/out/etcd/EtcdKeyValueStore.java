@@ -267,9 +267,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
             }
             return errors.unavailable("watch " + prefix, t);
         };
-        EtcdWatch[] self = new EtcdWatch[1];
-        EtcdWatch watch = new EtcdWatch(stub, create, prefix, listener, confirm, failure, () -> watches.remove(self[0]));
-        self[0] = watch;
+        EtcdWatch watch = new EtcdWatch(stub, create, prefix, listener, confirm, failure, watches::remove);
         watches.add(watch);
         LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "' from revision " + fromRevision
                 + (confirm ? " (progress confirmed twice, etcd#15220)" : ""));

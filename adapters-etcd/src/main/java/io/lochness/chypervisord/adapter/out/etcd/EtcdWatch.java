@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -61,7 +62,7 @@ final class EtcdWatch implements Watch {
     private final WatchListener listener;
     private final boolean confirmProgress;
     private final Function<Throwable, StoreUnavailableException> failure;
-    private final Runnable onEnd;
+    private final Consumer<EtcdWatch> onEnd;
     private final ExecutorService serial;
     private volatile boolean closed;
     private volatile ClientCallStreamObserver<WatchRequest> requests;
@@ -80,10 +81,10 @@ final class EtcdWatch implements Watch {
      * Opens the stream and asks etcd to create the watch.
      *
      * @param failure turns a stream failure into what {@link WatchListener#onFailure} is told
-     * @param onEnd run once when the watch ends or is closed
+     * @param onEnd told when the watch ends or is closed (possibly twice)
      */
     EtcdWatch(WatchGrpc.WatchStub stub, WatchCreateRequest create, String prefix, WatchListener listener,
-            boolean confirmProgress, Function<Throwable, StoreUnavailableException> failure, Runnable onEnd) {
+            boolean confirmProgress, Function<Throwable, StoreUnavailableException> failure, Consumer<EtcdWatch> onEnd) {
         this.prefix = prefix;
         this.listener = listener;
         this.confirmProgress = confirmProgress;
@@ -143,7 +144,7 @@ final class EtcdWatch implements Watch {
         // every task checks `closed` first.
         requests.cancel("watch closed", null);
         serial.shutdown();
-        onEnd.run();
+        onEnd.accept(this);
     }
 
     private void submit(Runnable task) {
@@ -152,8 +153,14 @@ final class EtcdWatch implements Watch {
         }
         try {
             serial.execute(() -> {
-                if (!closed) {
+                if (closed) {
+                    return;
+                }
+                try {
                     task.run();
+                } catch (RuntimeException e) {
+                    // A send on a stream gRPC has already ended: its onError follows and ends the watch.
+                    LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "': " + e);
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -281,7 +288,7 @@ final class EtcdWatch implements Watch {
         ended = true;
         requests.cancel("watch ended", null);
         serial.shutdown();
-        onEnd.run();
+        onEnd.accept(this);
     }
 
     /** Runs a listener call; a listener that throws is logged, and the watch goes on. */

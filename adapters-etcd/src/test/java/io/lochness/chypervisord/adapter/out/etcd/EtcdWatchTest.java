@@ -56,10 +56,12 @@ class EtcdWatchTest {
         final List<String> violations = new CopyOnWriteArrayList<>();
         final List<Object> ends = new CopyOnWriteArrayList<>();
         final AtomicLong delivered = new AtomicLong();
+        final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
         volatile long lastProgress;
 
         @Override
         public void onChanges(List<KeyChange> changes) {
+            threads.add((Thread.currentThread().isVirtual() ? "virtual " : "platform ") + Thread.currentThread().getName());
             for (KeyChange change : changes) {
                 if (change.revision() <= lastProgress) {
                     violations.add("change at " + change.revision() + " after progress " + lastProgress);
@@ -198,6 +200,8 @@ class EtcdWatchTest {
             assertThat(recorder.nextProgress()).isGreaterThanOrEqualTo(last);
             assertThat(recorder.changeRevisions).hasSize(1000).isSorted()
                     .containsExactlyInAnyOrderElementsOf(written);
+            assertThat(recorder.threads).as("the listener runs on the watch's own virtual thread, not gRPC's")
+                    .containsExactly("virtual etcd-watch");
             assertThat(recorder.violations).isEmpty();
             assertThat(recorder.ends).isEmpty();
         }
@@ -268,6 +272,24 @@ class EtcdWatchTest {
                     .hasMessageContaining("key '" + root + "wide'")
                     .hasMessageContaining("65536");
         }
+    }
+
+    @Test
+    @DisplayName("closing the store ends its open watches without telling their listeners")
+    void closingTheStoreEndsWatchesSilently() throws Exception {
+        Recorder recorder = new Recorder();
+        store.watch(root, store.currentRevision() + 1, recorder);
+        long a = put(root + "a", "1");
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (recorder.changeRevisions.isEmpty() && System.nanoTime() < giveUp) {
+            Thread.sleep(20);
+        }
+        assertThat(recorder.changeRevisions).containsExactly(a);
+        store.close();
+        ETCD.server().put(root + "b", "2");
+        Thread.sleep(500);
+        assertThat(recorder.ends).isEmpty();
+        assertThat(recorder.changeRevisions).containsExactly(a);
     }
 
     @Test
