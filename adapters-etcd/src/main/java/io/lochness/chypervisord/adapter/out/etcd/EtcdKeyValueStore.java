@@ -239,7 +239,8 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     /**
      * {@inheritDoc}
      *
-     * <p>One {@code Watch} stream per watch, with etcd's require-leader header (a member cut off
+     * <p>Returns once etcd has created the watch (or after the deadline, the watch then telling
+     * its listener how it goes). One {@code Watch} stream per watch, with etcd's require-leader header (a member cut off
      * from its cluster ends the watch rather than falling silent). Its events, progress and end
      * are told as {@link EtcdWatch} describes.
      *
@@ -267,8 +268,10 @@ public final class EtcdKeyValueStore implements KeyValueStore {
             }
             return errors.unavailable("watch " + prefix, t);
         };
-        EtcdWatch watch = new EtcdWatch(stub, create, prefix, listener, confirm, failure, watches::remove);
+        WatchCreateRequest probe = confirm && fromRevision != 0 ? probe(prefix) : null;
+        EtcdWatch watch = new EtcdWatch(stub, create, prefix, listener, confirm, probe, failure, watches::remove);
         watches.add(watch);
+        watch.awaitStarted(settings.deadline().toMillis());
         LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "' from revision " + fromRevision
                 + (confirm ? " (progress confirmed twice, etcd#15220)" : ""));
         return watch;
@@ -358,6 +361,24 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         } catch (StoreUnavailableException e) {
             return true;
         }
+    }
+
+    /**
+     * The probe of a watch from a past revision on a server with etcd#15220 (see {@link
+     * EtcdWatch}): a watch of the first key under the prefix from its last modification, which
+     * etcd answers in a catch-up pass. Null when the prefix is empty.
+     */
+    private WatchCreateRequest probe(String prefix) {
+        RangeRequest first = EtcdTxns.prefixRange(prefix).setLimit(1).setKeysOnly(true).build();
+        RangeResponse response = calls.call("watch probe of " + prefix, true, d -> kv.withDeadline(d).range(first));
+        if (response.getKvsCount() == 0) {
+            return null;
+        }
+        io.etcd.jetcd.api.KeyValue kv = response.getKvs(0);
+        return WatchCreateRequest.newBuilder()
+                .setKey(kv.getKey())
+                .setStartRevision(kv.getModRevision())
+                .build();
     }
 
     /** Whether etcd {@code version} has the fixes of etcd#15220 and etcd#17507 (3.4.31, 3.5.13, 3.6). */

@@ -49,9 +49,17 @@ import java.util.function.Function;
  * started in the past reports no progress until it has evidence that etcd has caught it up: a
  * catch-up batch of fewer than 1,000 revisions, or one whose header revision is its last
  * change's (etcd's {@code syncWatchers} sends exactly those for a watcher's last batch). Until
- * then progress answers are dropped and asked for again once the evidence arrives. A watch whose
- * missed range holds no change under its prefix is caught up silently and reports progress only
- * after its next change: late, never wrong (the owner's wait times out and reads the store).
+ * then progress answers are dropped and asked for again once the evidence arrives.
+ *
+ * <p>A watch whose missed range holds no change under its prefix is caught up silently: etcd
+ * sends nothing. For that case the watch opens a <em>probe</em> on the same stream, after itself:
+ * a watch of one key under the prefix from that key's last modification, which etcd must answer
+ * (with the change, or with its compaction) in one of its catch-up passes. A pass handles every
+ * lagging watcher (up to 512 on the server), so when the probe is answered, this watch, created
+ * earlier, has been caught up too, its batch if any queued before the answer or just behind it;
+ * progress is then trusted as on a synced watch (confirmed twice). With an empty prefix there is
+ * no probe, and progress comes after the watch's next change: late, never wrong (the owner's wait
+ * times out and reads the store).
  */
 final class EtcdWatch implements Watch {
     private static final System.Logger LOG = System.getLogger(EtcdWatch.class.getName());
@@ -65,6 +73,7 @@ final class EtcdWatch implements Watch {
     private final Consumer<EtcdWatch> onEnd;
     private final ExecutorService serial;
     private volatile boolean closed;
+    private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
     private volatile ClientCallStreamObserver<WatchRequest> requests;
 
     // Touched only on the serial thread.
@@ -76,15 +85,21 @@ final class EtcdWatch implements Watch {
     private final long startRevision;
     private boolean caughtUp;
     private boolean askAgainWhenCaughtUp;
+    private final WatchCreateRequest probe;
+    private boolean mainCreated;
+    private Long probeId;
+    private boolean probeDone;
 
     /**
      * Opens the stream and asks etcd to create the watch.
      *
+     * @param probe a watch that etcd must answer in a catch-up pass (see above), or null
      * @param failure turns a stream failure into what {@link WatchListener#onFailure} is told
      * @param onEnd told when the watch ends or is closed (possibly twice)
      */
     EtcdWatch(WatchGrpc.WatchStub stub, WatchCreateRequest create, String prefix, WatchListener listener,
-            boolean confirmProgress, Function<Throwable, StoreUnavailableException> failure, Consumer<EtcdWatch> onEnd) {
+            boolean confirmProgress, WatchCreateRequest probe, Function<Throwable, StoreUnavailableException> failure,
+            Consumer<EtcdWatch> onEnd) {
         this.prefix = prefix;
         this.listener = listener;
         this.confirmProgress = confirmProgress;
@@ -92,6 +107,7 @@ final class EtcdWatch implements Watch {
         this.onEnd = onEnd;
         this.startRevision = create.getStartRevision();
         this.caughtUp = !confirmProgress || startRevision == 0;
+        this.probe = caughtUp ? null : probe;
         this.serial = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("etcd-watch").factory());
         stub.watch(new ClientResponseObserver<WatchRequest, WatchResponse>() {
             @Override
@@ -116,6 +132,23 @@ final class EtcdWatch implements Watch {
         });
         WatchRequest createRequest = WatchRequest.newBuilder().setCreateRequest(create).build();
         submit(() -> requests.onNext(createRequest));
+        if (this.probe != null) {
+            WatchRequest probeRequest = WatchRequest.newBuilder().setCreateRequest(this.probe).build();
+            submit(() -> requests.onNext(probeRequest));
+        }
+    }
+
+    /**
+     * Waits until etcd has created the watch, or it ended, or {@code millis} passed: a change
+     * committed after this returns is then reported as a change of its own, not replayed in a
+     * catch-up batch together with earlier ones.
+     */
+    void awaitStarted(long millis) {
+        try {
+            started.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -172,6 +205,16 @@ final class EtcdWatch implements Watch {
         if (ended) {
             return;
         }
+        if (probe != null && mainCreated && response.getCreated()) {
+            if (!response.getCanceled()) { // else etcd refused the probe: wait for evidence
+                probeId = response.getWatchId();
+            }
+            return;
+        }
+        if (probeId != null && response.getWatchId() == probeId) {
+            probeAnswered();
+            return;
+        }
         if (response.getCompactRevision() > 0) {
             end();
             tell(() -> listener.onCompacted(response.getCompactRevision()));
@@ -181,6 +224,8 @@ final class EtcdWatch implements Watch {
             tell(() -> listener.onFailure(failure.apply(
                     Status.UNAVAILABLE.withDescription("etcd canceled the watch: " + reason).asRuntimeException())));
         } else if (response.getCreated()) {
+            mainCreated = true;
+            started.countDown();
             long created = response.getHeader().getRevision();
             if (startRevision > created) {
                 caughtUp(); // starts in the future: nothing to catch up on
@@ -197,8 +242,12 @@ final class EtcdWatch implements Watch {
                         : KeyChange.put(key, event.getKv().getValue().toStringUtf8(), revision));
             }
             tell(() -> listener.onChanges(changes));
-            if (!caughtUp && caughtUpBy(response, changes)) {
-                caughtUp();
+            if (confirmProgress) {
+                if (!lastCatchUpBatch(response, changes)) {
+                    catchingUp(); // more to come, whatever the probe said
+                } else if (!caughtUp) {
+                    caughtUp();
+                }
             }
         } else {
             progress(response.getHeader().getRevision());
@@ -243,6 +292,21 @@ final class EtcdWatch implements Watch {
         }
     }
 
+    /** etcd answered the probe (or its cancel): a catch-up pass has handled this watch too. */
+    private void probeAnswered() {
+        if (probeDone) {
+            return; // later answers, and the cancel's
+        }
+        probeDone = true;
+        requests.onNext(WatchRequest.newBuilder()
+                .setCancelRequest(io.etcd.jetcd.api.WatchCancelRequest.newBuilder().setWatchId(probeId))
+                .build());
+        if (!caughtUp) {
+            LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "': probe answered, caught up");
+            caughtUp();
+        }
+    }
+
     /** etcd has sent everything this watch missed: progress answers can be trusted (twice) again. */
     private void caughtUp() {
         caughtUp = true;
@@ -257,11 +321,25 @@ final class EtcdWatch implements Watch {
     }
 
     /**
-     * Whether this batch of a catching-up watch is its last catch-up batch: etcd's {@code
-     * syncWatchers} sends at most 1,000 revisions a batch with the store's revision in the
-     * header, and moves the watcher to its synced group after a batch that was not cut short.
+     * A batch that may have been cut short arrived: etcd has more to send this watch, so progress
+     * cannot be trusted until a last batch arrives (the probe's answer may have come first).
      */
-    private static boolean caughtUpBy(WatchResponse response, List<KeyChange> changes) {
+    private void catchingUp() {
+        if (caughtUp && (unconfirmed >= 0 || wanted || outstanding && outstandingForCaller)) {
+            askAgainWhenCaughtUp = true;
+        }
+        caughtUp = false;
+        unconfirmed = -1;
+        wanted = false;
+    }
+
+    /**
+     * Whether this batch is not a catch-up batch cut short: etcd's {@code syncWatchers} sends at
+     * most 1,000 revisions a batch with the store's revision in the header, and moves the watcher
+     * to its synced group after a batch that was not cut short; a synced watch's batch carries
+     * its own revision in the header.
+     */
+    private static boolean lastCatchUpBatch(WatchResponse response, List<KeyChange> changes) {
         long last = changes.get(changes.size() - 1).revision();
         if (response.getHeader().getRevision() == last) {
             return true;
@@ -286,6 +364,7 @@ final class EtcdWatch implements Watch {
 
     private void end() {
         ended = true;
+        started.countDown();
         requests.cancel("watch ended", null);
         serial.shutdown();
         onEnd.accept(this);
