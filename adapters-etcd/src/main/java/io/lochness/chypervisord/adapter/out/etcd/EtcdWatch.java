@@ -37,10 +37,10 @@ import java.util.function.Function;
  * already queued for the watch, so a progress report at revision P can arrive before events at or
  * below P. On such servers this watch does not report P at once: it sends a second progress
  * request and reports P only when that one is answered; the events queued before P are then
- * delivered before it in practice (they were queued before the first answer was even sent). A
- * watch still catching up on old revisions may in principle still be overtaken; the fix is
- * etcd 3.4.25 / 3.5.8 (and 3.4.31 / 3.5.13 also fix #17507, progress for a stream of several
- * watches), where the confirmation is skipped ({@code confirmProgress} false).
+ * delivered before it in practice (they were queued before the first answer was even sent). The
+ * fix is in etcd 3.4.25 / 3.5.8 (and 3.4.31 / 3.5.13 also fix #17507, progress for a stream of
+ * several watches); on those versions none of what follows is done ({@code confirmProgress}
+ * false), as asked once per store with {@code Maintenance.Status}.
  *
  * <p>The same bug is worse for a watch created from a past revision: until etcd has sent it the
  * changes it missed (its "unsynced" phase, one batch of at most 1,000 revisions every 100 ms),
@@ -57,9 +57,11 @@ import java.util.function.Function;
  * (with the change, or with its compaction) in one of its catch-up passes. A pass handles every
  * lagging watcher (up to 512 on the server), so when the probe is answered, this watch, created
  * earlier, has been caught up too, its batch if any queued before the answer or just behind it;
- * progress is then trusted as on a synced watch (confirmed twice). With an empty prefix there is
- * no probe, and progress comes after the watch's next change: late, never wrong (the owner's wait
- * times out and reads the store).
+ * progress is then trusted as on a synced watch (confirmed twice); a batch that may have been
+ * cut short, arriving after the probe's answer, puts the watch back to waiting for its last
+ * batch. With an empty prefix there is no probe, and progress comes after the watch's next
+ * change: late, never wrong (the owner's wait times out and reads the store). On a server with
+ * more than 512 lagging watchers a pass may skip this watch, and the probe proves less.
  */
 final class EtcdWatch implements Watch {
     private static final System.Logger LOG = System.getLogger(EtcdWatch.class.getName());
