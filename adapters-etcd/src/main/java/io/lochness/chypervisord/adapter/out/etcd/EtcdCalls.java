@@ -33,6 +33,17 @@ final class EtcdCalls {
         this.deadline = deadline;
     }
 
+    /** Sleeps; false (the interrupt flag kept) when interrupted. */
+    private static boolean pause(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /**
      * Why the channel cannot connect, when a call timed out waiting for a connection: a call
      * that does not wait for one fails at once with the transport's error (a refused TLS
@@ -68,14 +79,15 @@ final class EtcdCalls {
 
     /**
      * Runs one RPC under one deadline: authenticates first when there is no token; when etcd
-     * refuses the token, authenticates again and retries once; a read whose connection failed is
-     * sent once more within the same deadline.
+     * refuses the token, authenticates again and retries once; a read whose connection failed,
+     * or that met a leader election, is sent again, after a short pause growing from 25 to 400
+     * ms, while the deadline allows.
      */
     <T> T rpc(boolean isRead, Function<Deadline, T> request) {
         Deadline until = Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS);
         EtcdChannel.kickReconnect(channel);
         boolean reauthenticated = false;
-        boolean redone = false;
+        long pause = 25;
         while (true) {
             String used = auth.token(until);
             try {
@@ -86,9 +98,11 @@ final class EtcdCalls {
                     reauthenticated = true;
                     auth.invalidate(used);
                     LOG.log(Level.DEBUG, () -> "etcd refused the token (" + errors.describe(status) + "): authenticating again");
-                } else if (isRead && !redone && EtcdErrors.readMayBeRedone(status) && !until.isExpired()
-                        && !Thread.currentThread().isInterrupted()) {
-                    redone = true;
+                } else if (isRead && EtcdErrors.readMayBeRedone(status)
+                        && until.timeRemaining(TimeUnit.MILLISECONDS) > pause && pause(pause)) {
+                    // A lost connection or a leader election: the next member, or the new leader,
+                    // answers within the same deadline.
+                    pause = Math.min(pause * 2, 400);
                     EtcdChannel.kickReconnect(channel);
                 } else {
                     throw e;

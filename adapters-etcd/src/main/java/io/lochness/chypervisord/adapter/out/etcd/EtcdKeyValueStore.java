@@ -78,8 +78,8 @@ import java.util.regex.Pattern;
  * <p><b>Failures.</b> Every call carries a deadline ({@link EtcdSettings#deadline()}, 3 s by
  * default) and waits for a connection only until then; a down, partitioned or erroring etcd
  * makes it throw {@link StoreUnavailableException} with a one-line message. A read whose
- * connection failed is sent once more (to the next member) within the same deadline; a
- * transaction never is. An interrupted call throws it too, with the interrupt flag restored.
+ * connection failed, or that met a leader election, is sent again (to the next member) while the
+ * deadline allows; a transaction never is. An interrupted call throws it too, with the interrupt flag restored.
  * Construction never connects. With credentials, a call that etcd refuses for its token
  * (expired, or older than the last change to users and roles) authenticates again and is retried
  * once.
