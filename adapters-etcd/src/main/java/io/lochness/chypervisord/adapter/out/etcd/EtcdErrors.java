@@ -94,6 +94,20 @@ final class EtcdErrors {
         return status.getCode() == Status.Code.UNAUTHENTICATED || Errors.isAuthStoreExpired(status);
     }
 
+    /**
+     * Whether etcd canceled a watch in a way an expired or outdated token explains: etcd answers a
+     * watch created with such a token with {@code permission denied} (it does not say why), or
+     * names the token. The token is then dropped, at the cost of one more {@code Authenticate}
+     * when the permission really is missing.
+     */
+    static boolean watchRefusedForToken(Throwable t) {
+        String description = Status.fromThrowable(t).getDescription();
+        return description != null && description.startsWith(EtcdWatch.CANCELED)
+                && (description.contains("permission denied")
+                        || description.contains(Errors.INVALID_AUTH_TOKEN_ERROR_MESSAGE)
+                        || description.contains(Errors.ERROR_AUTH_STORE_OLD));
+    }
+
     /** etcd's {@code ErrGRPCCompacted}: a read below the compacted revision. */
     static boolean isCompacted(Status status) {
         return status.getCode() == Status.Code.OUT_OF_RANGE

@@ -263,8 +263,8 @@ public final class EtcdKeyValueStore implements KeyValueStore {
                 .build();
         WatchGrpc.WatchStub stub = Util.applyRequireLeader(true, WatchGrpc.newStub(channel).withCallCredentials(auth));
         Function<Throwable, StoreUnavailableException> failure = t -> {
-            if (EtcdErrors.needsNewToken(Status.fromThrowable(t))) {
-                auth.invalidate(token);
+            if (EtcdErrors.needsNewToken(Status.fromThrowable(t)) || EtcdErrors.watchRefusedForToken(t)) {
+                auth.invalidate(token); // the owner's next watch authenticates again
             }
             return errors.unavailable("watch " + prefix, t);
         };

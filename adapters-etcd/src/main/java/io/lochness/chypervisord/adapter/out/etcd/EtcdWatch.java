@@ -65,6 +65,9 @@ import java.util.function.Function;
  */
 final class EtcdWatch implements Watch {
     private static final System.Logger LOG = System.getLogger(EtcdWatch.class.getName());
+    /** How a failure that etcd's cancellation of the watch caused begins. */
+    static final String CANCELED = "etcd canceled the watch: ";
+
     private static final WatchRequest PROGRESS =
             WatchRequest.newBuilder().setProgressRequest(WatchProgressRequest.getDefaultInstance()).build();
 
@@ -224,7 +227,7 @@ final class EtcdWatch implements Watch {
             end();
             String reason = response.getCancelReason().isEmpty() ? "no reason given" : response.getCancelReason();
             tell(() -> listener.onFailure(failure.apply(
-                    Status.UNAVAILABLE.withDescription("etcd canceled the watch: " + reason).asRuntimeException())));
+                    Status.UNAVAILABLE.withDescription(CANCELED + reason).asRuntimeException())));
         } else if (response.getCreated()) {
             mainCreated = true;
             started.countDown();

@@ -72,6 +72,66 @@ class EtcdJwtAuthTest {
         }
     }
 
+    @Test
+    @DisplayName("when the token expires, calls and new watches authenticate again")
+    void anExpiredTokenIsReplaced() throws Exception {
+        try (LocalEtcd etcd = LocalEtcd.start(1, "http", List.of("--auth-token-ttl", "2"))) {
+            LocalEtcd.Member member = etcd.members().get(0);
+            ManagedChannel admin = NettyChannelBuilder.forAddress("127.0.0.1", member.clientPort).usePlaintext().build();
+            try {
+                setUpAuth(admin);
+                String prefix = "jwt/" + UUID.randomUUID() + "/";
+                try (EtcdKeyValueStore store = new EtcdKeyValueStore(EtcdSettings.parse(etcd.address(),
+                        Map.of("ETCD_USERNAME", USER, "ETCD_PASSWORD", PASSWORD)))) {
+                    long first = store.commit(put(prefix + "a", "1")).revision();
+                    Thread.sleep(4000); // the simple token lives 2 s
+                    List<Object> heard = new CopyOnWriteArrayList<>();
+                    WatchListener listener = new WatchListener() {
+                        @Override
+                        public void onChanges(List<KeyChange> changes) {
+                            heard.addAll(changes);
+                        }
+
+                        @Override
+                        public void onProgress(long revision) {}
+
+                        @Override
+                        public void onCompacted(long compactRevision) {}
+
+                        @Override
+                        public void onFailure(StoreUnavailableException cause) {
+                            heard.add(cause);
+                        }
+                    };
+                    // A watch created with the expired token may be refused once; the next one works.
+                    Watch watch = store.watch(prefix, first, listener);
+                    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (heard.isEmpty() && System.nanoTime() < giveUp) {
+                        Thread.sleep(20);
+                    }
+                    if (heard.get(0) instanceof StoreUnavailableException) {
+                        watch.close();
+                        heard.clear();
+                        watch = store.watch(prefix, first, listener);
+                    }
+                    try (Watch open = watch) {
+                        giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                        while (heard.isEmpty() && System.nanoTime() < giveUp) {
+                            Thread.sleep(20);
+                        }
+                        assertThat(heard).containsExactly(KeyChange.put(prefix + "a", "1", first));
+                    }
+                    Thread.sleep(3000);
+                    assertThat(store.read(prefix).entries()).hasSize(1);
+                    Thread.sleep(3000);
+                    assertThat(store.commit(put(prefix + "b", "2")).committed()).isTrue();
+                }
+            } finally {
+                admin.shutdownNow();
+            }
+        }
+    }
+
     private void runScenario(String address, ManagedChannel admin) throws Exception {
         String prefix = "jwt/" + UUID.randomUUID() + "/";
         try (EtcdKeyValueStore store = new EtcdKeyValueStore(EtcdSettings.parse(address,
