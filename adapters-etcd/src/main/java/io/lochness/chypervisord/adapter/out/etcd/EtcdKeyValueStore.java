@@ -244,7 +244,8 @@ public final class EtcdKeyValueStore implements KeyValueStore {
      * from its cluster ends the watch rather than falling silent). Its events, progress and end
      * are told as {@link EtcdWatch} describes.
      *
-     * @throws StoreUnavailableException when the store has credentials and cannot authenticate
+     * @throws StoreUnavailableException when the store has credentials and cannot authenticate;
+     *     any other failure is told to the listener
      */
     @Override
     public Watch watch(String prefix, long fromRevision, WatchListener listener) {
@@ -366,11 +367,16 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     /**
      * The probe of a watch from a past revision on a server with etcd#15220 (see {@link
      * EtcdWatch}): a watch of the first key under the prefix from its last modification, which
-     * etcd answers in a catch-up pass. Null when the prefix is empty.
+     * etcd answers in a catch-up pass. Null when the prefix is empty or cannot be read.
      */
     private WatchCreateRequest probe(String prefix) {
         RangeRequest first = EtcdTxns.prefixRange(prefix).setLimit(1).setKeysOnly(true).build();
-        RangeResponse response = calls.call("watch probe of " + prefix, true, d -> kv.withDeadline(d).range(first));
+        RangeResponse response;
+        try {
+            response = calls.call("watch probe of " + prefix, true, d -> kv.withDeadline(d).range(first));
+        } catch (StoreUnavailableException e) {
+            return null; // the watch's own stream will say what is wrong
+        }
         if (response.getKvsCount() == 0) {
             return null;
         }
