@@ -232,6 +232,39 @@ class EtcdKeyValueStoreFailureTest {
     }
 
     @Test
+    void aWatchStartedWhileEtcdIsDownReturnsAndFailsOnce() throws Exception {
+        EtcdServer server = ETCD.server();
+        server.kill();
+        List<StoreUnavailableException> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch failed = new CountDownLatch(1);
+        try (EtcdKeyValueStore store = new EtcdKeyValueStore(server.settings().withDeadline(Duration.ofSeconds(1)))) {
+            Watch watch = assertTimeoutPreemptively(NO_HANG, () -> store.watch("down/", 5, new WatchListener() {
+                @Override
+                public void onChanges(List<KeyChange> changes) {}
+
+                @Override
+                public void onProgress(long revision) {}
+
+                @Override
+                public void onCompacted(long compactRevision) {}
+
+                @Override
+                public void onFailure(StoreUnavailableException cause) {
+                    failures.add(cause);
+                    failed.countDown();
+                }
+            }));
+            assertThat(failed.await(NO_HANG.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(500);
+            assertThat(failures).hasSize(1);
+            assertThat(failures.get(0)).hasMessageContaining("watch down/").hasMessageNotContaining("\n");
+            watch.close();
+        } finally {
+            server.start();
+        }
+    }
+
+    @Test
     void theAddressFactoryBuildsAWorkingStore() {
         try (EtcdKeyValueStore store = EtcdKeyValueStore.forAddress(ETCD.server().kvAddress(), Map.of())) {
             store.ping();
