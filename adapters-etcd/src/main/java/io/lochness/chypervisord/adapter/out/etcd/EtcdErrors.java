@@ -22,7 +22,36 @@ final class EtcdErrors {
 
     /** {@code etcd <what> failed at <endpoints>: <reason>}, the cause kept for the log. */
     StoreUnavailableException unavailable(String what, Throwable cause) {
-        return new StoreUnavailableException(message(what, describe(Status.fromThrowable(cause))), cause);
+        return unavailable(what, cause, null);
+    }
+
+    /**
+     * The same with why the channel could not connect, when known: a call that waited for a
+     * connection until its deadline says only that it timed out, while a TLS handshake refused
+     * on either side is what an operator needs to read.
+     */
+    StoreUnavailableException unavailable(String what, Throwable cause, Throwable connectFailure) {
+        String reason = describe(Status.fromThrowable(cause));
+        if (connectFailure != null) {
+            reason += " (last connection attempt: " + describe(Status.fromThrowable(connectFailure))
+                    + rootCause(connectFailure) + ")";
+        }
+        return new StoreUnavailableException(message(what, reason), cause);
+    }
+
+    /** {@code ": <the innermost cause's first line>"}, or nothing when it adds nothing. */
+    private static String rootCause(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root == t || root.getMessage() == null) {
+            return "";
+        }
+        String text = root.getClass().getSimpleName() + ": " + root.getMessage();
+        int newline = text.indexOf('\n');
+        text = newline < 0 ? text : text.substring(0, newline);
+        return ": " + (text.length() > 200 ? text.substring(0, 200) + "..." : text);
     }
 
     /** The same line for a failure with no gRPC status (a reason given by the adapter). */
@@ -63,6 +92,20 @@ final class EtcdErrors {
      */
     static boolean needsNewToken(Status status) {
         return status.getCode() == Status.Code.UNAUTHENTICATED || Errors.isAuthStoreExpired(status);
+    }
+
+    /**
+     * Whether etcd canceled a watch in a way an expired or outdated token explains: etcd answers a
+     * watch created with such a token with {@code permission denied} (it does not say why), or
+     * names the token. The token is then dropped, at the cost of one more {@code Authenticate}
+     * when the permission really is missing.
+     */
+    static boolean watchRefusedForToken(Throwable t) {
+        String description = Status.fromThrowable(t).getDescription();
+        return description != null && description.startsWith(EtcdWatch.CANCELED)
+                && (description.contains("permission denied")
+                        || description.contains(Errors.INVALID_AUTH_TOKEN_ERROR_MESSAGE)
+                        || description.contains(Errors.ERROR_AUTH_STORE_OLD));
     }
 
     /** etcd's {@code ErrGRPCCompacted}: a read below the compacted revision. */

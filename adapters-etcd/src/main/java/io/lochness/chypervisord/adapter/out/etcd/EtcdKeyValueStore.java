@@ -17,7 +17,6 @@ import io.etcd.jetcd.api.TxnResponse;
 import io.etcd.jetcd.api.WatchCreateRequest;
 import io.etcd.jetcd.api.WatchGrpc;
 import io.etcd.jetcd.support.Util;
-import io.grpc.Deadline;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -26,6 +25,7 @@ import io.lochness.chypervisord.adapter.out.kv.spi.KeyChange;
 import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
 import io.lochness.chypervisord.adapter.out.kv.spi.Page;
 import io.lochness.chypervisord.adapter.out.kv.spi.Snapshot;
+import io.lochness.chypervisord.adapter.out.kv.spi.StoreAddress;
 import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
 import io.lochness.chypervisord.adapter.out.kv.spi.Watch;
@@ -61,7 +61,8 @@ import java.util.regex.Pattern;
  *
  * <p><b>Duties, one class each.</b> {@link EtcdChannel}: endpoints, failover, TLS; {@link
  * EtcdAuth}: the token as call credentials; {@link EtcdTxns}: transaction building; {@link
- * EtcdErrors}: error translation; {@link EtcdWatch}: one watch stream.
+ * EtcdErrors}: error translation; {@link EtcdCalls}: one call under one deadline, with its safe
+ * retries; {@link EtcdWatch}: one watch stream.
  *
  * <p><b>Mapping.</b> {@link #read} is one linearizable range over the prefix; {@link #readPage}
  * a range with {@code limit} at a fixed {@code revision}, starting after the last key read;
@@ -77,8 +78,8 @@ import java.util.regex.Pattern;
  * <p><b>Failures.</b> Every call carries a deadline ({@link EtcdSettings#deadline()}, 3 s by
  * default) and waits for a connection only until then; a down, partitioned or erroring etcd
  * makes it throw {@link StoreUnavailableException} with a one-line message. A read whose
- * connection failed is sent once more (to the next member) within the same deadline; a
- * transaction never is. An interrupted call throws it too, with the interrupt flag restored.
+ * connection failed, or that met a leader election, is sent again (to the next member) while the
+ * deadline allows; a transaction never is. An interrupted call throws it too, with the interrupt flag restored.
  * Construction never connects. With credentials, a call that etcd refuses for its token
  * (expired, or older than the last change to users and roles) authenticates again and is retried
  * once.
@@ -101,6 +102,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     private final KVGrpc.KVBlockingStub kv;
     private final EtcdAuth auth;
     private final EtcdErrors errors;
+    private final EtcdCalls calls;
     private final Set<EtcdWatch> watches = ConcurrentHashMap.newKeySet();
     private volatile Boolean progressNeedsConfirmation;
 
@@ -124,12 +126,24 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         // runs the call's callbacks itself, decoding included: no thread hand-off per call.
         this.kv = KVGrpc.newBlockingStub(channel).withWaitForReady().withCallCredentials(auth);
         this.errors = new EtcdErrors(settings.hostPorts(), settings.deadline());
+        this.calls = new EtcdCalls(channel, auth, errors, settings.deadline());
         LOG.log(Level.DEBUG, () -> "etcd store created for " + settings);
     }
 
     /** A store for a {@code --kv} address, credentials and TLS files from {@code env}; see {@link EtcdSettings#parse}. */
     public static EtcdKeyValueStore forAddress(String address, Map<String, String> env) {
         return new EtcdKeyValueStore(EtcdSettings.parse(address, env));
+    }
+
+    /**
+     * A store for a parsed {@code --kv} address ({@code etcd://}, {@code http(s)://}), credentials
+     * and TLS files from {@code env}; see {@link EtcdSettings#from}.
+     *
+     * @throws IllegalArgumentException with a one-line message for anything unusable (the
+     *     launcher prints it and exits 2)
+     */
+    public static EtcdKeyValueStore forAddress(StoreAddress address, Map<String, String> env) {
+        return new EtcdKeyValueStore(EtcdSettings.from(address, env));
     }
 
     /** The settings this store was created with. */
@@ -147,7 +161,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         Objects.requireNonNull(prefix, "prefix");
         RangeRequest request = EtcdTxns.prefixRange(prefix).build();
         long start = System.nanoTime();
-        RangeResponse response = call("read " + prefix, true, d -> kv.withDeadline(d).range(request));
+        RangeResponse response = calls.call("read " + prefix, true, d -> kv.withDeadline(d).range(request));
         Snapshot snapshot = new Snapshot(EtcdTxns.entries(response.getKvsList()), response.getHeader().getRevision());
         LOG.log(Level.DEBUG, () -> "etcd read '" + prefix + "': " + snapshot.entries().size() + " keys at revision "
                 + snapshot.revision() + " in " + millis(start) + " ms");
@@ -188,7 +202,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
                     .build();
             long start = System.nanoTime();
             try {
-                RangeResponse response = rpc(true, d -> kv.withDeadline(d).range(request));
+                RangeResponse response = calls.rpc(true, d -> kv.withDeadline(d).range(request));
                 long at = revision != 0 ? revision : response.getHeader().getRevision();
                 Page page = new Page(EtcdTxns.entries(response.getKvsList()), at, response.getMore());
                 int asked = askFor;
@@ -225,11 +239,13 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     /**
      * {@inheritDoc}
      *
-     * <p>One {@code Watch} stream per watch, with etcd's require-leader header (a member cut off
+     * <p>Returns once etcd has created the watch (or after the deadline, the watch then telling
+     * its listener how it goes). One {@code Watch} stream per watch, with etcd's require-leader header (a member cut off
      * from its cluster ends the watch rather than falling silent). Its events, progress and end
      * are told as {@link EtcdWatch} describes.
      *
-     * @throws StoreUnavailableException when the store has credentials and cannot authenticate
+     * @throws StoreUnavailableException when the store has credentials and cannot authenticate;
+     *     any other failure is told to the listener
      */
     @Override
     public Watch watch(String prefix, long fromRevision, WatchListener listener) {
@@ -239,7 +255,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
             throw new IllegalArgumentException("fromRevision must not be negative: " + fromRevision);
         }
         boolean confirm = progressNeedsConfirmation();
-        String token = call("watch " + prefix, true, auth::token);
+        String token = calls.call("watch " + prefix, true, auth::token);
         ByteString bytes = utf8(prefix);
         WatchCreateRequest create = WatchCreateRequest.newBuilder()
                 .setKey(rangeStart(bytes))
@@ -248,15 +264,15 @@ public final class EtcdKeyValueStore implements KeyValueStore {
                 .build();
         WatchGrpc.WatchStub stub = Util.applyRequireLeader(true, WatchGrpc.newStub(channel).withCallCredentials(auth));
         Function<Throwable, StoreUnavailableException> failure = t -> {
-            if (EtcdErrors.needsNewToken(Status.fromThrowable(t))) {
-                auth.invalidate(token);
+            if (EtcdErrors.needsNewToken(Status.fromThrowable(t)) || EtcdErrors.watchRefusedForToken(t)) {
+                auth.invalidate(token); // the owner's next watch authenticates again
             }
             return errors.unavailable("watch " + prefix, t);
         };
-        EtcdWatch[] self = new EtcdWatch[1];
-        EtcdWatch watch = new EtcdWatch(stub, create, prefix, listener, confirm, failure, () -> watches.remove(self[0]));
-        self[0] = watch;
+        WatchCreateRequest probe = confirm && fromRevision != 0 ? probe(prefix) : null;
+        EtcdWatch watch = new EtcdWatch(stub, create, prefix, listener, confirm, probe, failure, watches::remove);
         watches.add(watch);
+        watch.awaitStarted(settings.deadline().toMillis());
         LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "' from revision " + fromRevision
                 + (confirm ? " (progress confirmed twice, etcd#15220)" : ""));
         return watch;
@@ -273,7 +289,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         Objects.requireNonNull(txn, "txn");
         var request = EtcdTxns.request(txn);
         long start = System.nanoTime();
-        TxnResponse response = call("commit", false, d -> kv.withDeadline(d).txn(request));
+        TxnResponse response = calls.call("commit", false, d -> kv.withDeadline(d).txn(request));
         TxnResult result = EtcdTxns.result(txn, response);
         LOG.log(Level.DEBUG, () -> "etcd commit of " + txn.conditions().size() + " conditions, "
                 + txn.mutations().size() + " mutations: "
@@ -335,7 +351,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
             return known;
         }
         try {
-            String version = call("status", true, d -> MaintenanceGrpc.newBlockingStub(channel)
+            String version = calls.call("status", true, d -> MaintenanceGrpc.newBlockingStub(channel)
                     .withWaitForReady().withCallCredentials(auth).withDeadline(d)
                     .status(StatusRequest.getDefaultInstance())).getVersion();
             boolean needs = !progressOrderFixed(version);
@@ -346,6 +362,29 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         } catch (StoreUnavailableException e) {
             return true;
         }
+    }
+
+    /**
+     * The probe of a watch from a past revision on a server with etcd#15220 (see {@link
+     * EtcdWatch}): a watch of the first key under the prefix from its last modification, which
+     * etcd answers in a catch-up pass. Null when the prefix is empty or cannot be read.
+     */
+    private WatchCreateRequest probe(String prefix) {
+        RangeRequest first = EtcdTxns.prefixRange(prefix).setLimit(1).setKeysOnly(true).build();
+        RangeResponse response;
+        try {
+            response = calls.call("watch probe of " + prefix, true, d -> kv.withDeadline(d).range(first));
+        } catch (StoreUnavailableException e) {
+            return null; // the watch's own stream will say what is wrong
+        }
+        if (response.getKvsCount() == 0) {
+            return null;
+        }
+        io.etcd.jetcd.api.KeyValue kv = response.getKvs(0);
+        return WatchCreateRequest.newBuilder()
+                .setKey(kv.getKey())
+                .setStartRevision(kv.getModRevision())
+                .build();
     }
 
     /** Whether etcd {@code version} has the fixes of etcd#15220 and etcd#17507 (3.4.31, 3.5.13, 3.6). */
@@ -402,7 +441,7 @@ public final class EtcdKeyValueStore implements KeyValueStore {
         RangeRequest request = RangeRequest.newBuilder().setKey(from).setRangeEnd(prefixEnd(prefix))
                 .setLimit(1).setKeysOnly(true).setRevision(revision).build();
         try {
-            RangeResponse response = rpc(true, d -> kv.withDeadline(d).range(request));
+            RangeResponse response = calls.rpc(true, d -> kv.withDeadline(d).range(request));
             return response.getKvsCount() == 0 ? from.toStringUtf8() : response.getKvs(0).getKey().toStringUtf8();
         } catch (StatusRuntimeException e) {
             return from.toStringUtf8();
@@ -412,55 +451,10 @@ public final class EtcdKeyValueStore implements KeyValueStore {
     private RangeResponse countOnly(String what) {
         RangeRequest request = RangeRequest.newBuilder().setKey(PING_KEY).setCountOnly(true).build();
         long start = System.nanoTime();
-        RangeResponse response = call(what, true, d -> kv.withDeadline(d).range(request));
+        RangeResponse response = calls.call(what, true, d -> kv.withDeadline(d).range(request));
         LOG.log(Level.DEBUG, () -> "etcd " + what + ": revision " + response.getHeader().getRevision() + " in "
                 + millis(start) + " ms");
         return response;
-    }
-
-    /** {@link #rpc} with every failure turned into {@link StoreUnavailableException}. */
-    private <T> T call(String what, boolean isRead, Function<Deadline, T> request) {
-        try {
-            return rpc(isRead, request);
-        } catch (StatusRuntimeException e) {
-            // gRPC enforces the deadline itself (DEADLINE_EXCEEDED), also while waiting for a
-            // connection; an interrupt cancels the call and comes back as CANCELLED.
-            EtcdChannel.kickReconnect(channel);
-            StoreUnavailableException failure = errors.unavailable(what, e);
-            LOG.log(Level.DEBUG, failure.getMessage(), e);
-            throw failure;
-        }
-    }
-
-    /**
-     * Runs one RPC under one deadline: authenticates first when there is no token; when etcd
-     * refuses the token, authenticates again and retries once; a read whose connection failed is
-     * sent once more within the same deadline.
-     */
-    private <T> T rpc(boolean isRead, Function<Deadline, T> request) {
-        Deadline deadline = Deadline.after(settings.deadline().toNanos(), TimeUnit.NANOSECONDS);
-        EtcdChannel.kickReconnect(channel);
-        boolean reauthenticated = false;
-        boolean redone = false;
-        while (true) {
-            String used = auth.token(deadline);
-            try {
-                return request.apply(deadline);
-            } catch (StatusRuntimeException e) {
-                Status status = e.getStatus();
-                if (used != null && !reauthenticated && EtcdErrors.needsNewToken(status)) {
-                    reauthenticated = true;
-                    auth.invalidate(used);
-                    LOG.log(Level.DEBUG, () -> "etcd refused the token (" + errors.describe(status) + "): authenticating again");
-                } else if (isRead && !redone && EtcdErrors.readMayBeRedone(status) && !deadline.isExpired()
-                        && !Thread.currentThread().isInterrupted()) {
-                    redone = true;
-                    EtcdChannel.kickReconnect(channel);
-                } else {
-                    throw e;
-                }
-            }
-        }
     }
 
     private static long millis(long startNanos) {

@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -37,23 +37,37 @@ import java.util.function.Function;
  * already queued for the watch, so a progress report at revision P can arrive before events at or
  * below P. On such servers this watch does not report P at once: it sends a second progress
  * request and reports P only when that one is answered; the events queued before P are then
- * delivered before it in practice (they were queued before the first answer was even sent). A
- * watch still catching up on old revisions may in principle still be overtaken; the fix is
- * etcd 3.4.25 / 3.5.8 (and 3.4.31 / 3.5.13 also fix #17507, progress for a stream of several
- * watches), where the confirmation is skipped ({@code confirmProgress} false).
+ * delivered before it in practice (they were queued before the first answer was even sent). The
+ * fix is in etcd 3.4.25 / 3.5.8 (and 3.4.31 / 3.5.13 also fix #17507, progress for a stream of
+ * several watches); on those versions none of what follows is done ({@code confirmProgress}
+ * false), as asked once per store with {@code Maintenance.Status}.
  *
- * <p><b>A watch that starts in the past on those servers.</b> A watch created with a start
- * revision at or below the store's revision is "unsynced": etcd sends it the missed events from a
- * background loop that runs every 100 ms, while a progress answer goes out at once, so the
- * confirmation above does not help (both answers arrive before the catch-up). Found by this
- * project's tests (a read right after a resumed watch saw the older state). So after such a
- * start, progress answers are not reported until the watch has delivered an event at or past the
- * revision etcd was at when it created the watch, or until the catch-up can be expected to be
- * over (250 ms plus 100 ms per 1,000 missed revisions: etcd sends at most 1,000 revisions per
- * loop); meanwhile the owner asks again and, if it cannot wait, reads the store directly.
+ * <p>The same bug is worse for a watch created from a past revision: until etcd has sent it the
+ * changes it missed (its "unsynced" phase, one batch of at most 1,000 revisions every 100 ms),
+ * a progress answer names the store's revision with none of those changes sent (measured on
+ * 3.4.23: progress at 3,001 with 3,000 changes still to come). So on such servers a watch that
+ * started in the past reports no progress until it has evidence that etcd has caught it up: a
+ * catch-up batch of fewer than 1,000 revisions, or one whose header revision is its last
+ * change's (etcd's {@code syncWatchers} sends exactly those for a watcher's last batch). Until
+ * then progress answers are dropped and asked for again once the evidence arrives.
+ *
+ * <p>A watch whose missed range holds no change under its prefix is caught up silently: etcd
+ * sends nothing. For that case the watch opens a <em>probe</em> on the same stream, after itself:
+ * a watch of one key under the prefix from that key's last modification, which etcd must answer
+ * (with the change, or with its compaction) in one of its catch-up passes. A pass handles every
+ * lagging watcher (up to 512 on the server), so when the probe is answered, this watch, created
+ * earlier, has been caught up too, its batch if any queued before the answer or just behind it;
+ * progress is then trusted as on a synced watch (confirmed twice); a batch that may have been
+ * cut short, arriving after the probe's answer, puts the watch back to waiting for its last
+ * batch. With an empty prefix there is no probe, and progress comes after the watch's next
+ * change: late, never wrong (the owner's wait times out and reads the store). On a server with
+ * more than 512 lagging watchers a pass may skip this watch, and the probe proves less.
  */
 final class EtcdWatch implements Watch {
     private static final System.Logger LOG = System.getLogger(EtcdWatch.class.getName());
+    /** How a failure that etcd's cancellation of the watch caused begins. */
+    static final String CANCELED = "etcd canceled the watch: ";
+
     private static final WatchRequest PROGRESS =
             WatchRequest.newBuilder().setProgressRequest(WatchProgressRequest.getDefaultInstance()).build();
 
@@ -61,9 +75,10 @@ final class EtcdWatch implements Watch {
     private final WatchListener listener;
     private final boolean confirmProgress;
     private final Function<Throwable, StoreUnavailableException> failure;
-    private final Runnable onEnd;
+    private final Consumer<EtcdWatch> onEnd;
     private final ExecutorService serial;
     private volatile boolean closed;
+    private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
     private volatile ClientCallStreamObserver<WatchRequest> requests;
 
     // Touched only on the serial thread.
@@ -72,26 +87,33 @@ final class EtcdWatch implements Watch {
     private boolean outstandingForCaller;
     private boolean wanted;
     private long unconfirmed = -1;
-    /** On servers with etcd#15220: while a watch started in the past catches up, up to here. */
     private final long startRevision;
-    private long catchUpTo;
-    private long catchUpUntilNanos;
+    private boolean caughtUp;
+    private boolean askAgainWhenCaughtUp;
+    private final WatchCreateRequest probe;
+    private boolean mainCreated;
+    private Long probeId;
+    private boolean probeDone;
 
     /**
      * Opens the stream and asks etcd to create the watch.
      *
+     * @param probe a watch that etcd must answer in a catch-up pass (see above), or null
      * @param failure turns a stream failure into what {@link WatchListener#onFailure} is told
-     * @param onEnd run once when the watch ends or is closed
+     * @param onEnd told when the watch ends or is closed (possibly twice)
      */
     EtcdWatch(WatchGrpc.WatchStub stub, WatchCreateRequest create, String prefix, WatchListener listener,
-            boolean confirmProgress, Function<Throwable, StoreUnavailableException> failure, Runnable onEnd) {
+            boolean confirmProgress, WatchCreateRequest probe, Function<Throwable, StoreUnavailableException> failure,
+            Consumer<EtcdWatch> onEnd) {
         this.prefix = prefix;
         this.listener = listener;
         this.confirmProgress = confirmProgress;
         this.failure = failure;
         this.onEnd = onEnd;
-        this.serial = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("etcd-watch").factory());
         this.startRevision = create.getStartRevision();
+        this.caughtUp = !confirmProgress || startRevision == 0;
+        this.probe = caughtUp ? null : probe;
+        this.serial = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("etcd-watch").factory());
         stub.watch(new ClientResponseObserver<WatchRequest, WatchResponse>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<WatchRequest> stream) {
@@ -115,6 +137,23 @@ final class EtcdWatch implements Watch {
         });
         WatchRequest createRequest = WatchRequest.newBuilder().setCreateRequest(create).build();
         submit(() -> requests.onNext(createRequest));
+        if (this.probe != null) {
+            WatchRequest probeRequest = WatchRequest.newBuilder().setCreateRequest(this.probe).build();
+            submit(() -> requests.onNext(probeRequest));
+        }
+    }
+
+    /**
+     * Waits until etcd has created the watch, or it ended, or {@code millis} passed: a change
+     * committed after this returns is then reported as a change of its own, not replayed in a
+     * catch-up batch together with earlier ones.
+     */
+    void awaitStarted(long millis) {
+        try {
+            started.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -123,7 +162,9 @@ final class EtcdWatch implements Watch {
             if (ended) {
                 return;
             }
-            if (outstanding) {
+            if (!caughtUp) {
+                askAgainWhenCaughtUp = true;
+            } else if (outstanding) {
                 wanted = true;
             } else {
                 sendProgressRequest(true);
@@ -141,7 +182,7 @@ final class EtcdWatch implements Watch {
         // every task checks `closed` first.
         requests.cancel("watch closed", null);
         serial.shutdown();
-        onEnd.run();
+        onEnd.accept(this);
     }
 
     private void submit(Runnable task) {
@@ -150,8 +191,14 @@ final class EtcdWatch implements Watch {
         }
         try {
             serial.execute(() -> {
-                if (!closed) {
+                if (closed) {
+                    return;
+                }
+                try {
                     task.run();
+                } catch (RuntimeException e) {
+                    // A send on a stream gRPC has already ended: its onError follows and ends the watch.
+                    LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "': " + e);
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -163,6 +210,16 @@ final class EtcdWatch implements Watch {
         if (ended) {
             return;
         }
+        if (probe != null && mainCreated && response.getCreated()) {
+            if (!response.getCanceled()) { // else etcd refused the probe: wait for evidence
+                probeId = response.getWatchId();
+            }
+            return;
+        }
+        if (probeId != null && response.getWatchId() == probeId) {
+            probeAnswered();
+            return;
+        }
         if (response.getCompactRevision() > 0) {
             end();
             tell(() -> listener.onCompacted(response.getCompactRevision()));
@@ -170,16 +227,16 @@ final class EtcdWatch implements Watch {
             end();
             String reason = response.getCancelReason().isEmpty() ? "no reason given" : response.getCancelReason();
             tell(() -> listener.onFailure(failure.apply(
-                    Status.UNAVAILABLE.withDescription("etcd canceled the watch: " + reason).asRuntimeException())));
+                    Status.UNAVAILABLE.withDescription(CANCELED + reason).asRuntimeException())));
         } else if (response.getCreated()) {
+            mainCreated = true;
+            started.countDown();
             long created = response.getHeader().getRevision();
-            LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "' created at revision " + created);
-            if (confirmProgress && startRevision > 0 && startRevision <= created) {
-                catchUpTo = created;
-                long missed = created - startRevision + 1;
-                catchUpUntilNanos = System.nanoTime()
-                        + TimeUnit.MILLISECONDS.toNanos(250 + 100 * (missed / 1_000));
+            if (startRevision > created) {
+                caughtUp(); // starts in the future: nothing to catch up on
             }
+            LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "' from " + startRevision
+                    + " created at revision " + created + (caughtUp ? "" : ", catching up"));
         } else if (response.getEventsCount() > 0) {
             List<KeyChange> changes = new ArrayList<>(response.getEventsCount());
             for (Event event : response.getEventsList()) {
@@ -188,11 +245,15 @@ final class EtcdWatch implements Watch {
                 changes.add(event.getType() == Event.EventType.DELETE
                         ? KeyChange.delete(key, revision)
                         : KeyChange.put(key, event.getKv().getValue().toStringUtf8(), revision));
-                if (catchUpTo > 0 && revision >= catchUpTo) {
-                    catchUpTo = 0;
-                }
             }
             tell(() -> listener.onChanges(changes));
+            if (confirmProgress) {
+                if (!lastCatchUpBatch(response, changes)) {
+                    catchingUp(); // more to come, whatever the probe said
+                } else if (!caughtUp) {
+                    caughtUp();
+                }
+            }
         } else {
             progress(response.getHeader().getRevision());
         }
@@ -205,23 +266,15 @@ final class EtcdWatch implements Watch {
         }
         boolean forCaller = outstandingForCaller;
         outstanding = false;
-        if (catchUpTo > 0 && System.nanoTime() < catchUpUntilNanos) {
-            // Still catching up from a start in the past: this answer may lead the events.
-            unconfirmed = -1;
-            if (forCaller) {
-                Thread.ofVirtual().start(() -> {
-                    try {
-                        Thread.sleep(50);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                    requestProgress();
-                });
+        if (!caughtUp) {
+            // etcd#15220 on a watch still catching up: the answer cannot be trusted.
+            if (forCaller || wanted || unconfirmed >= 0) {
+                askAgainWhenCaughtUp = true;
             }
+            wanted = false;
+            unconfirmed = -1;
             return;
         }
-        catchUpTo = 0;
         if (!confirmProgress) {
             if (forCaller) {
                 tell(() -> listener.onProgress(revision));
@@ -244,6 +297,62 @@ final class EtcdWatch implements Watch {
         }
     }
 
+    /** etcd answered the probe (or its cancel): a catch-up pass has handled this watch too. */
+    private void probeAnswered() {
+        if (probeDone) {
+            return; // later answers, and the cancel's
+        }
+        probeDone = true;
+        requests.onNext(WatchRequest.newBuilder()
+                .setCancelRequest(io.etcd.jetcd.api.WatchCancelRequest.newBuilder().setWatchId(probeId))
+                .build());
+        if (!caughtUp) {
+            LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "': probe answered, caught up");
+            caughtUp();
+        }
+    }
+
+    /** etcd has sent everything this watch missed: progress answers can be trusted (twice) again. */
+    private void caughtUp() {
+        caughtUp = true;
+        if (askAgainWhenCaughtUp) {
+            askAgainWhenCaughtUp = false;
+            if (outstanding) {
+                wanted = true;
+            } else {
+                sendProgressRequest(true);
+            }
+        }
+    }
+
+    /**
+     * A batch that may have been cut short arrived: etcd has more to send this watch, so progress
+     * cannot be trusted until a last batch arrives (the probe's answer may have come first).
+     */
+    private void catchingUp() {
+        if (caughtUp && (unconfirmed >= 0 || wanted || outstanding && outstandingForCaller)) {
+            askAgainWhenCaughtUp = true;
+        }
+        caughtUp = false;
+        unconfirmed = -1;
+        wanted = false;
+    }
+
+    /**
+     * Whether this batch is not a catch-up batch cut short: etcd's {@code syncWatchers} sends at
+     * most 1,000 revisions a batch with the store's revision in the header, and moves the watcher
+     * to its synced group after a batch that was not cut short; a synced watch's batch carries
+     * its own revision in the header.
+     */
+    private static boolean lastCatchUpBatch(WatchResponse response, List<KeyChange> changes) {
+        long last = changes.get(changes.size() - 1).revision();
+        if (response.getHeader().getRevision() == last) {
+            return true;
+        }
+        long revisions = changes.stream().mapToLong(KeyChange::revision).distinct().count();
+        return revisions < 1000;
+    }
+
     private void sendProgressRequest(boolean forCaller) {
         outstanding = true;
         outstandingForCaller = forCaller;
@@ -260,9 +369,10 @@ final class EtcdWatch implements Watch {
 
     private void end() {
         ended = true;
+        started.countDown();
         requests.cancel("watch ended", null);
         serial.shutdown();
-        onEnd.run();
+        onEnd.accept(this);
     }
 
     /** Runs a listener call; a listener that throws is logged, and the watch goes on. */

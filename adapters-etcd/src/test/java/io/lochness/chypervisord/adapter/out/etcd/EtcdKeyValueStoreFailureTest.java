@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyChange;
 import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
 import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
+import io.lochness.chypervisord.adapter.out.kv.spi.Watch;
+import io.lochness.chypervisord.adapter.out.kv.spi.WatchListener;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -153,6 +156,111 @@ class EtcdKeyValueStoreFailureTest {
             server.start();
             List<KeyValue> entries = eventually(() -> store.read(root).entries());
             assertThat(entries).extracting(KeyValue::value).containsExactly("1");
+        }
+    }
+
+    @Test
+    void aWatchCutByAnEtcdKillFailsExactlyOnceAndANewWatchResumesAfterTheRestart() throws Exception {
+        EtcdServer server = ETCD.server();
+        String root = "watch-cut/" + UUID.randomUUID() + "/";
+        List<Object> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch failed = new CountDownLatch(1);
+        WatchListener listener = new WatchListener() {
+            @Override
+            public void onChanges(List<KeyChange> changes) {
+                heard.addAll(changes);
+            }
+
+            @Override
+            public void onProgress(long revision) {}
+
+            @Override
+            public void onCompacted(long compactRevision) {
+                heard.add("compacted " + compactRevision);
+            }
+
+            @Override
+            public void onFailure(StoreUnavailableException cause) {
+                heard.add(cause);
+                failed.countDown();
+            }
+        };
+        try (EtcdKeyValueStore store = new EtcdKeyValueStore(server.settings().withDeadline(Duration.ofSeconds(1)))) {
+            Watch watch = store.watch(root, store.currentRevision() + 1, listener);
+            long first = store.commit(new Txn(List.of(), List.of(new Txn.Put(root + "a", "1")))).revision();
+            long giveUp = System.nanoTime() + NO_HANG.toNanos();
+            while (heard.isEmpty() && System.nanoTime() < giveUp) {
+                Thread.sleep(20);
+            }
+            assertThat(heard).containsExactly(KeyChange.put(root + "a", "1", first));
+
+            server.kill();
+            assertThat(failed.await(NO_HANG.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            server.start();
+            server.put(root + "b", "written after the restart");
+            Thread.sleep(1000);
+            assertThat(heard).hasSize(2);
+            assertThat(heard.get(1)).isInstanceOf(StoreUnavailableException.class)
+                    .asString().contains("watch " + root);
+            watch.close();
+
+            List<KeyChange> resumed = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Watch again = eventually(() -> store.watch(root, first + 1, new WatchListener() {
+                @Override
+                public void onChanges(List<KeyChange> changes) {
+                    resumed.addAll(changes);
+                }
+
+                @Override
+                public void onProgress(long revision) {}
+
+                @Override
+                public void onCompacted(long compactRevision) {}
+
+                @Override
+                public void onFailure(StoreUnavailableException cause) {}
+            }));
+            try (again) {
+                giveUp = System.nanoTime() + NO_HANG.toNanos();
+                while (resumed.isEmpty() && System.nanoTime() < giveUp) {
+                    Thread.sleep(20);
+                }
+                assertThat(resumed).extracting(KeyChange::key, KeyChange::value)
+                        .containsExactly(tuple(root + "b", "written after the restart"));
+            }
+        }
+    }
+
+    @Test
+    void aWatchStartedWhileEtcdIsDownReturnsAndFailsOnce() throws Exception {
+        EtcdServer server = ETCD.server();
+        server.kill();
+        List<StoreUnavailableException> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch failed = new CountDownLatch(1);
+        try (EtcdKeyValueStore store = new EtcdKeyValueStore(server.settings().withDeadline(Duration.ofSeconds(1)))) {
+            Watch watch = assertTimeoutPreemptively(NO_HANG, () -> store.watch("down/", 5, new WatchListener() {
+                @Override
+                public void onChanges(List<KeyChange> changes) {}
+
+                @Override
+                public void onProgress(long revision) {}
+
+                @Override
+                public void onCompacted(long compactRevision) {}
+
+                @Override
+                public void onFailure(StoreUnavailableException cause) {
+                    failures.add(cause);
+                    failed.countDown();
+                }
+            }));
+            assertThat(failed.await(NO_HANG.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Thread.sleep(500);
+            assertThat(failures).hasSize(1);
+            assertThat(failures.get(0)).hasMessageContaining("watch down/").hasMessageNotContaining("\n");
+            watch.close();
+        } finally {
+            server.start();
         }
     }
 

@@ -3,11 +3,16 @@ package io.lochness.chypervisord.adapter.out.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lochness.chypervisord.adapter.out.kv.spi.StoreAddress;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Parsing of the {@code --kv} etcd address and the environment credentials. */
 class EtcdSettingsTest {
@@ -122,5 +127,68 @@ class EtcdSettingsTest {
         EtcdSettings settings = EtcdSettings.of(List.of(URI.create("http://a:1")));
         assertThatThrownBy(() -> settings.withDeadline(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
         assertThat(settings.withDeadline(Duration.ofMillis(500)).deadline()).isEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
+    void theParsedAddressIsTakenAsIs() {
+        EtcdSettings settings = EtcdSettings.from(StoreAddress.parse("etcd://a,[::1]:2"), Map.of());
+        assertThat(settings.endpoints()).containsExactly(URI.create("http://a:2379"), URI.create("http://[::1]:2"));
+        assertThatThrownBy(() -> EtcdSettings.from(StoreAddress.parse("mem://"), Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not an etcd address");
+    }
+
+    @Test
+    void tlsFilesComeFromTheEnvironment(@TempDir Path dir) throws IOException {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
+        Path key = Files.writeString(dir.resolve("key.pem"), "x");
+        EtcdSettings settings = EtcdSettings.parse("https://a:1",
+                Map.of("ETCD_CACERT", ca.toString(), "ETCD_CERT", cert.toString(), "ETCD_KEY", key.toString()));
+        assertThat(settings.caCert()).isEqualTo(ca);
+        assertThat(settings.clientCert()).isEqualTo(cert);
+        assertThat(settings.clientKey()).isEqualTo(key);
+        assertThat(settings.toString()).contains(ca.toString());
+        assertThat(EtcdSettings.parse("https://a:1", Map.of("ETCD_CACERT", ca.toString())).clientCert()).isNull();
+    }
+
+    @Test
+    void aMissingOrUnreadableTlsFileIsOneLineNamingIt(@TempDir Path dir) throws IOException {
+        Path missing = dir.resolve("nope.pem");
+        assertThatThrownBy(() -> EtcdSettings.parse("https://a:1", Map.of("ETCD_CACERT", missing.toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("ETCD_CACERT=" + missing + ": no such file");
+        assertThatThrownBy(() -> EtcdSettings.parse("https://a:1", Map.of("ETCD_CACERT", dir.toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("ETCD_CACERT=" + dir + ": not a regular file");
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
+        Path key = Files.writeString(dir.resolve("key.pem"), "x");
+        if (key.toFile().setReadable(false, false) && !Files.isReadable(key)) { // root reads everything
+            assertThatThrownBy(() -> EtcdSettings.parse("https://a:1",
+                            Map.of("ETCD_CERT", cert.toString(), "ETCD_KEY", key.toString())))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("ETCD_KEY=" + key + ": not readable by this user");
+        }
+    }
+
+    @Test
+    void aClientCertificateNeedsItsKeyAndTlsFilesNeedHttps(@TempDir Path dir) throws IOException {
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
+        assertThatThrownBy(() -> EtcdSettings.parse("https://a:1", Map.of("ETCD_CERT", cert.toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ETCD_CERT and ETCD_KEY");
+        assertThatThrownBy(() -> EtcdSettings.parse("etcd://a:1", Map.of("ETCD_CACERT", cert.toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("ETCD_CACERT is set but the etcd endpoints are not https://");
+    }
+
+    @Test
+    void tlsFilesThatAreNotPemFailInOneLineWhenTheStoreIsBuilt(@TempDir Path dir) throws IOException {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "not a certificate");
+        EtcdSettings settings = EtcdSettings.parse("https://127.0.0.1:1", Map.of("ETCD_CACERT", ca.toString()));
+        assertThatThrownBy(() -> new EtcdKeyValueStore(settings))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("cannot set up TLS to etcd from ETCD_CACERT=" + ca)
+                .hasMessageNotContaining("\n");
     }
 }

@@ -236,10 +236,11 @@ public record StoreAddress(Scheme scheme, List<Endpoint> endpoints) {
     }
 
     private static IllegalArgumentException invalid(String address, String why) {
-        return new IllegalArgumentException("invalid store address " + redact(address) + ": " + why);
+        return new IllegalArgumentException(
+                ("invalid store address " + redact(address) + ": " + why).replaceAll("\\p{Cntrl}", "?"));
     }
 
-    /** The address with any user-info replaced by {@code ***}, and control characters removed. */
+    /** The address with any user-info replaced by {@code ***}. */
     private static String redact(String address) {
         String shown = address;
         int sep = shown.indexOf("://");
@@ -247,7 +248,6 @@ public record StoreAddress(Scheme scheme, List<Endpoint> endpoints) {
         if (at >= 0) {
             shown = (sep >= 0 && sep < at ? shown.substring(0, sep + 3) : "") + "***" + shown.substring(at);
         }
-        shown = shown.replaceAll("\\p{Cntrl}", "?");
         return shown.length() > 200 ? shown.substring(0, 200) + "..." : shown;
     }
 }

@@ -267,6 +267,40 @@ public abstract class KeyValueStoreContract {
     }
 
     @Test
+    @DisplayName("a store that calls its prefix condition atomic never lets a guarded prefix delete and a racing write under it both commit")
+    void atomicPrefixConditionHoldsUnderRaces() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(store.prefixConditionAtomic(),
+                "this store says its prefix condition is not atomic");
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 40; round++) {
+                String h = root + "h" + round + "/";
+                put(h + "metadata", "{}");
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+                Future<TxnResult> guest = pool.submit(() -> {
+                    start.await();
+                    return store.commit(new Txn(List.of(new Txn.Present(h + "metadata")),
+                            List.of(new Txn.Put(h + "guests/g", ""))));
+                });
+                Future<TxnResult> delete = pool.submit(() -> {
+                    start.await();
+                    return store.commit(new Txn(List.of(new Txn.PrefixEmpty(h + "guests/")),
+                            List.of(new Txn.DeletePrefix(h))));
+                });
+                boolean guestCommitted = guest.get().committed();
+                boolean deleteCommitted = delete.get().committed();
+                assertThat(guestCommitted ^ deleteCommitted)
+                        .as("round %d: exactly one of the racing guest write (%s) and guarded delete (%s) commits",
+                                round, guestCommitted, deleteCommitted)
+                        .isTrue();
+                assertThat(keys(h)).isEqualTo(guestCommitted ? List.of(h + "guests/g", h + "metadata") : List.of());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     @DisplayName("an empty value is stored and read back as empty")
     void emptyValue() {
         put(root + "g", "");
