@@ -81,7 +81,7 @@ public final class Chypervisord implements AutoCloseable {
                 .build()
                 .start();
         LOG.log(System.Logger.Level.INFO, "chypervisord listening on port " + server.port()
-                + " with the " + store.name() + " store at " + choice.address());
+                + " with the " + store.name() + " store at " + choice.text());
         return this;
     }
 
@@ -101,7 +101,7 @@ public final class Chypervisord implements AutoCloseable {
         info.put("name", "chypervisord");
         info.put("version", build.version());
         info.put("commit", build.commit());
-        info.put("store", Map.of("kind", store.name(), "address", choice.address()));
+        info.put("store", Map.of("kind", store.name(), "address", choice.text()));
         info.put("java", Runtime.version().toString());
         try {
             return mapper.writeValueAsBytes(info);

@@ -15,9 +15,9 @@ interface ConsulStoreModule {
     @BackendKey(Backend.CONSUL)
     static KeyValueStore consulStore(StoreChoice choice) {
         try {
-            return new ConsulKeyValueStore(ConsulSettings.parse(choice.address(), System.getenv()));
+            return new ConsulKeyValueStore(ConsulSettings.parse(choice.address() == null ? "consul://" : choice.address().toString(), System.getenv()));
         } catch (IllegalArgumentException e) {
-            throw new UsageException("invalid --kv " + choice.address() + ": " + e.getMessage());
+            throw new UsageException("invalid --kv " + choice.text() + ": " + e.getMessage());
         }
     }
 }

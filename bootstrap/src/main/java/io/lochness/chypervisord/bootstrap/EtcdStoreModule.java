@@ -20,7 +20,7 @@ interface EtcdStoreModule {
         try {
             return EtcdKeyValueStore.forAddress(choice.address(), System.getenv());
         } catch (IllegalArgumentException e) {
-            throw new UsageException("invalid --kv " + choice.address() + ": " + e.getMessage());
+            throw new UsageException("invalid --kv " + choice.text() + ": " + e.getMessage());
         }
     }
 }

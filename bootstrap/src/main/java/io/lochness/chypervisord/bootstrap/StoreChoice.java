@@ -1,17 +1,17 @@
 package io.lochness.chypervisord.bootstrap;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Locale;
+import io.lochness.chypervisord.adapter.out.kv.spi.StoreAddress;
 
 /**
- * Which store {@code --kv} names, and its address. {@code mem://} is the in-memory store; {@code
- * etcd://host:port[,host:port...]} and {@code consul://host:port} name their store; {@code
+ * Which store {@code --kv} names, and its address, parsed once ({@link StoreAddress}) for every
+ * store module. {@code mem://} is the in-memory store; {@code etcd://host[:port][,...]} (port
+ * 2379 by default) and {@code consul://host[:port]} (8500) name their store; {@code
  * http(s)://host:port} asks the address what it is (etcd first, then Consul), as the original
  * did, and falls back to etcd when nothing answers yet, so chypervisord may start before its
- * store.
+ * store. A bare {@code consul://} takes the agent from {@code CONSUL_HTTP_ADDR}, as Consul's own
+ * CLI does ({@code address} is then null).
  */
-public record StoreChoice(Backend backend, String address) {
+public record StoreChoice(Backend backend, StoreAddress address) {
 
     /** Answers what kind of store listens at an {@code http(s)://} address. */
     @FunctionalInterface
@@ -21,47 +21,29 @@ public record StoreChoice(Backend backend, String address) {
     }
 
     public static StoreChoice of(String kv, Probe probe) {
-        int sep = kv.indexOf("://");
-        if (sep <= 0) {
-            throw new UsageException("invalid --kv " + kv + ": want scheme://host:port (etcd, consul, http, https or mem)");
+        String bare = kv.strip();
+        if (bare.equalsIgnoreCase("consul://") || bare.equalsIgnoreCase("consul:///")) {
+            return new StoreChoice(Backend.CONSUL, null);
         }
-        String scheme = kv.substring(0, sep).toLowerCase(Locale.ROOT);
-        String rest = kv.substring(sep + 3);
-        return switch (scheme) {
-            case "mem", "memory" -> new StoreChoice(Backend.MEMORY, kv);
-            case "etcd" -> {
-                for (String endpoint : rest.split(",", -1)) {
-                    hostPort(kv, endpoint);
-                }
-                yield new StoreChoice(Backend.ETCD, kv);
+        StoreAddress address;
+        try {
+            address = StoreAddress.parse(kv);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage().replaceFirst("^invalid store address ", "invalid --kv "));
+        }
+        return switch (address.scheme()) {
+            case MEMORY -> new StoreChoice(Backend.MEMORY, address);
+            case ETCD -> new StoreChoice(Backend.ETCD, address);
+            case CONSUL -> new StoreChoice(Backend.CONSUL, address);
+            case HTTP, HTTPS -> {
+                Backend found = address.endpoints().size() > 1 ? Backend.ETCD : probe.identify(address.toString());
+                yield new StoreChoice(found == null ? Backend.ETCD : found, address);
             }
-            case "consul" -> {
-                hostPort(kv, rest);
-                yield new StoreChoice(Backend.CONSUL, kv);
-            }
-            case "http", "https" -> {
-                for (String endpoint : rest.split(",", -1)) {
-                    hostPort(kv, endpoint);
-                }
-                Backend found = rest.contains(",") ? Backend.ETCD : probe.identify(kv);
-                yield new StoreChoice(found == null ? Backend.ETCD : found, kv);
-            }
-            default -> throw new UsageException(
-                    "unknown --kv scheme " + scheme + "://: want etcd://, consul://, http(s):// or mem://");
         };
     }
 
-    private static void hostPort(String kv, String endpoint) {
-        String e = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
-        try {
-            URI uri = new URI("tcp://" + e);
-            if (uri.getHost() == null || uri.getPort() < 1 || uri.getPort() > 65535
-                    || uri.getUserInfo() != null || !(uri.getPath() == null || uri.getPath().isEmpty())) {
-                throw new URISyntaxException(e, "want host:port");
-            }
-        } catch (URISyntaxException ex) {
-            throw new UsageException("invalid --kv " + kv + ": endpoint " + endpoint + " is not host:port with a port from 1 to 65535"
-                    + (e.contains("@") ? " (credentials go in the environment, not the address)" : ""));
-        }
+    /** The address as written in logs and {@code /observe/info}. */
+    public String text() {
+        return address == null ? "consul:// (CONSUL_HTTP_ADDR)" : address.toString();
     }
 }

@@ -24,7 +24,7 @@ class LaunchTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"--bogus", "-p|notaport", "-k|redis://localhost:6379", "-k|etcd://nohostport",
+    @ValueSource(strings = {"--bogus", "-p|notaport", "-k|redis://localhost:6379", "-k|etcd://host:99999",
         "-l|loud", "extra"})
     @DisplayName("a bad command line prints one line on stderr and exits 2, starting nothing")
     void usageErrorsExit2(String spelled) {
@@ -54,10 +54,10 @@ class LaunchTest {
             assertThat(ok.app()).isNull();
             assertThat(ok.exitCode()).isZero();
             assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("kv=etcd://10.0.0.1:2379\nport=18000\n");
-            Main.Launch bad = launch("-k", "etcd://nohostport");
+            Main.Launch bad = launch("-k", "etcd://host:99999");
             assertThat(bad.app()).isNull();
             assertThat(bad.exitCode()).isEqualTo(2);
-            assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("chypervisord: invalid --kv etcd://nohostport");
+            assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("chypervisord: invalid --kv etcd://host:99999");
         } finally {
             System.clearProperty(Main.CHECK_FLAGS);
         }

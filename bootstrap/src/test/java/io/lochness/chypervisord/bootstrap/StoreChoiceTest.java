@@ -56,8 +56,19 @@ class StoreChoiceTest {
         assertThat(StoreChoice.of("http://localhost:4001", answering(null)).backend()).isEqualTo(Backend.ETCD);
     }
 
+    @Test
+    @DisplayName("etcd://host means port 2379, consul://host port 8500, and a bare consul:// is the agent of CONSUL_HTTP_ADDR")
+    void defaultPorts() {
+        assertThat(StoreChoice.of("etcd://host", answering(null)).address().toString()).isEqualTo("etcd://host:2379");
+        assertThat(StoreChoice.of("consul://host", answering(null)).address().toString()).isEqualTo("consul://host:8500");
+        StoreChoice bare = StoreChoice.of("consul://", answering(null));
+        assertThat(bare.backend()).isEqualTo(Backend.CONSUL);
+        assertThat(bare.address()).isNull();
+        assertThat(probed).isEmpty();
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"redis://x:1", "localhost:4001", "etcd://host", "etcd://host:99999", "consul://",
+    @ValueSource(strings = {"redis://x:1", "localhost:4001", "etcd://host:99999", "http://host",
         "etcd://user:pw@host:2379", "http://h:1/path", "etcd://a:1,"})
     @DisplayName("an unknown scheme or an address without host:port is a usage error")
     void badAddresses(String kv) {
