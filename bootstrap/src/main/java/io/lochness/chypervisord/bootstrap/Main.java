@@ -9,6 +9,11 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        // JVM-wide settings belong to the launcher, not to a class initialiser: gRPC's Netty
+        // buffers on the heap (the heap is bounded and sized; direct memory would grow beside it).
+        if (System.getProperty("io.netty.noPreferDirect") == null) {
+            System.setProperty("io.netty.noPreferDirect", "true");
+        }
         Launch launch = launch(args, System.out, System.err);
         if (launch.app() == null) {
             System.exit(launch.exitCode());

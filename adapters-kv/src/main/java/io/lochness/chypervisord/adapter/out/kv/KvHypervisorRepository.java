@@ -30,8 +30,8 @@ import java.util.TreeMap;
  */
 public final class KvHypervisorRepository implements HypervisorRepository {
     private static final System.Logger LOG = System.getLogger(KvHypervisorRepository.class.getName());
-    /** Keys per page of a direct list: a few hundred KB a message at the lochness layout's sizes. */
-    static final int DIRECT_PAGE = 1_000;
+    /** Keys per page of a direct list (see the view's page size for why not fewer). */
+    static final int DIRECT_PAGE = 10_000;
 
     private final KeyValueStore store;
     private final RegistryView view; // null: every read goes to the store
