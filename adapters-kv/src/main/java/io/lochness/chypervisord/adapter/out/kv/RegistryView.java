@@ -90,7 +90,7 @@ public final class RegistryView implements AutoCloseable {
         this.store = store;
         this.pageSize = pageSize;
         this.catchUp = catchUp;
-        this.revisions = new FreshReadCoalescer<>(store::currentRevision);
+        this.revisions = new FreshReadCoalescer<>(store::currentRevision, 2);
     }
 
     /** Starts loading in the background and returns at once. */
