@@ -15,6 +15,11 @@ import io.lochness.chypervisord.adapter.in.http.HypervisorHttpService;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
 import io.lochness.chypervisord.domain.port.out.KeyValueStore;
 import jakarta.inject.Inject;
+import io.lochness.chypervisord.adapter.in.http.ServerLimits;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 
 /** One running service: the HTTP server over the domain over the chosen store. */
@@ -31,6 +36,7 @@ public final class Chypervisord implements AutoCloseable {
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
     private WebServer server;
+    private volatile ListenerWatchdog watchdog;
 
     @Inject
     Chypervisord(Settings settings, StoreChoice choice, KeyValueStore store, HypervisorService service, ObjectMapper mapper,
@@ -43,8 +49,13 @@ public final class Chypervisord implements AutoCloseable {
         this.mapper = mapper;
     }
 
-    /** Starts listening; returns once the server accepts connections. */
+    /**
+     * Starts listening; returns once the server accepts connections. Any failure to start (the
+     * port in use, most often) is an exception with a one-line message, so that {@code main} prints
+     * it and exits non-zero rather than living on with nothing listening.
+     */
     public synchronized Chypervisord start() {
+        requirePortFree(settings.port());
         WebServerConfig.Builder builder = WebServer.builder()
                 .port(settings.port())
                 .shutdownHook(false)
@@ -54,19 +65,49 @@ public final class Chypervisord implements AutoCloseable {
                                 .useSystemServices(false)
                                 .details(true)
                                 .addCheck(new StoreHealthCheck(store))
-                                .addCheck(() -> HealthCheckResponse.builder().status(true).build(),
+                                .addCheck(() -> HealthCheckResponse.builder().status(listening()).build(),
                                         HealthCheckType.LIVENESS, "chypervisord")
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build());
-        server = HypervisorHttpService.configure(builder, service, mapper, routing -> routing
+        server = HypervisorHttpService.configure(builder, settings.limits(), service, mapper, routing -> routing
                         .addFilter(new RequestObserver(registry))
                         .register("/openapi", new OpenApiService()))
                 .build()
                 .start();
+        if (!server.isRunning()) {
+            throw new IllegalStateException("the HTTP listener on port " + settings.port() + " did not start (see the log above)");
+        }
+        watchdog = ListenerWatchdog.start(server.port());
+        ServerLimits limits = settings.limits();
         LOG.log(System.Logger.Level.INFO, "chypervisord listening on port " + server.port()
-                + " with the " + store.name() + " store at " + choice.address());
+                + " with the " + store.name() + " store at " + choice.address() + "; at most "
+                + limits.maxConnections() + " connections and " + limits.maxConcurrentRequests() + " requests at once");
         return this;
+    }
+
+    /** Liveness: down once the listener has stopped by itself (the watchdog then ends the process). */
+    private boolean listening() {
+        ListenerWatchdog w = watchdog;
+        return w == null || w.listening();
+    }
+
+    /**
+     * Fails with one line when {@code port} is taken: Helidon would log a 29-line stack trace and
+     * leave the process running. (A port taken between this check and the bind still fails the
+     * start, with Helidon's own log.)
+     */
+    static void requirePortFree(int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(port));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen on port " + port + ": " + e.getMessage()
+                    + (e instanceof BindException ? " (another process has it)" : ""));
+        }
     }
 
     /** The port actually bound (useful with port 0). */
@@ -82,6 +123,10 @@ public final class Chypervisord implements AutoCloseable {
     @Override
     public synchronized void close() {
         try {
+            ListenerWatchdog w = watchdog;
+            if (w != null) {
+                w.stopping();
+            }
             if (server != null && server.isRunning()) {
                 server.stop();
             }

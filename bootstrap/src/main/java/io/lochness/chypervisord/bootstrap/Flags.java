@@ -1,6 +1,10 @@
 package io.lochness.chypervisord.bootstrap;
 
+import io.lochness.chypervisord.adapter.in.http.ServerLimits;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Parses the seed's flags in both spellings, as Go's pflag does: {@code -k value}, {@code
@@ -15,6 +19,12 @@ public final class Flags {
                    or http(s)://host:port to probe etcd, then Consul)
               -l, --log-level="warn": log level (debug, info, warn, error, fatal, panic)
               -p, --port=17000: listen port
+                  --max-connections=N: open connections (default: from the heap and the open-file limit)
+                  --max-requests=N: requests handled at once; more wait up to 10s (default: from the heap)
+                  --idle-timeout=60s: close a connection with no request in progress after this
+                  --header-timeout=10s: time a client has to send a request's headers
+                  --body-timeout=10s: time a request body has before --min-body-rate applies
+                  --min-body-rate=16384: bytes per second a body must keep up after that (0: off)
               -h, --help: print this help
             Environment: ETCD_USERNAME, ETCD_PASSWORD (etcd), CONSUL_HTTP_TOKEN, CONSUL_DATACENTER (Consul)
             """;
@@ -26,6 +36,13 @@ public final class Flags {
         String kv = Settings.DEFAULT_KV;
         LogLevel level = LogLevel.WARN;
         int port = Settings.DEFAULT_PORT;
+        ServerLimits d = ServerLimits.defaults();
+        int maxConnections = d.maxConnections();
+        int maxRequests = d.maxConcurrentRequests();
+        Duration idle = d.idleTimeout();
+        Duration header = d.headerTimeout();
+        Duration body = d.bodyTimeout();
+        long minBodyRate = d.minBodyRate();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help") || arg.equals("-help")) {
@@ -49,6 +66,8 @@ public final class Flags {
                 case "k", "kv" -> "kv";
                 case "l", "log-level" -> "log-level";
                 case "p", "port" -> "port";
+                case "max-connections", "max-requests", "idle-timeout", "header-timeout", "body-timeout",
+                        "min-body-rate" -> name;
                 default -> throw new UsageException("unknown flag: " + arg + " (see --help)");
             };
             if (value == null) {
@@ -60,10 +79,63 @@ public final class Flags {
             switch (flag) {
                 case "kv" -> kv = value;
                 case "log-level" -> level = LogLevel.parse(value);
+                case "max-connections" -> maxConnections = (int) number(flag, value, 1, 1_000_000);
+                case "max-requests" -> maxRequests = (int) number(flag, value, 1, 100_000);
+                case "idle-timeout" -> idle = duration(flag, value);
+                case "header-timeout" -> header = duration(flag, value);
+                case "body-timeout" -> body = duration(flag, value);
+                case "min-body-rate" -> minBodyRate = number(flag, value, 0, Integer.MAX_VALUE);
                 default -> port = port(value);
             }
         }
-        return Optional.of(new Settings(kv, level, port));
+        return Optional.of(new Settings(kv, level, port, new ServerLimits(maxConnections, maxRequests,
+                d.queueTimeout(), idle, header, body, minBodyRate)));
+    }
+
+    private static long number(String flag, String value, long min, long max) {
+        try {
+            long n = Long.parseLong(value);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("invalid --" + flag + " " + value + " (want a whole number from " + min + " to " + max + ")");
+    }
+
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+    /** A duration as Go writes one ({@code 1m30s}, {@code 500ms}, {@code 10s}), or whole seconds; 1 ms to 24 h. */
+    static Duration duration(String flag, String value) {
+        Duration total = Duration.ZERO;
+        try {
+            if (value.matches("\\d+")) {
+                total = Duration.ofSeconds(Long.parseLong(value));
+            } else {
+                Matcher m = DURATION_PART.matcher(value);
+                int at = 0;
+                while (at < value.length() && m.find(at) && m.start() == at) {
+                    long n = Long.parseLong(m.group(1));
+                    total = total.plus(switch (m.group(2)) {
+                        case "ms" -> Duration.ofMillis(n);
+                        case "s" -> Duration.ofSeconds(n);
+                        case "m" -> Duration.ofMinutes(n);
+                        default -> Duration.ofHours(n);
+                    });
+                    at = m.end();
+                }
+                if (at != value.length() || at == 0) {
+                    total = Duration.ZERO;
+                }
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            total = Duration.ZERO;
+        }
+        if (total.compareTo(Duration.ofMillis(1)) < 0 || total.compareTo(Duration.ofHours(24)) > 0) {
+            throw new UsageException("invalid --" + flag + " " + value + " (want a duration such as 10s, 500ms or 1m30s, from 1ms to 24h)");
+        }
+        return total;
     }
 
     private static int port(String value) {

@@ -64,6 +64,8 @@ public final class Main {
             }
             settings = parsed.get();
             configureLogging(settings.logLevel());
+            // Before the store is opened: a taken port is then the only line printed.
+            Chypervisord.requirePortFree(settings.port());
             return new Launch(DaggerChypervisordComponent.factory().create(settings).app().start(), 0);
         } catch (UsageException e) {
             err.println("chypervisord: " + e.getMessage());

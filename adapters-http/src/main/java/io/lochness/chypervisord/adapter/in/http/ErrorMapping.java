@@ -18,6 +18,8 @@ import io.lochness.chypervisord.domain.model.HypervisorAlreadyExistsException;
 import io.lochness.chypervisord.domain.model.HypervisorHasGuestsException;
 import io.lochness.chypervisord.domain.model.HypervisorNotFoundException;
 import io.lochness.chypervisord.domain.model.InvalidInputException;
+import io.lochness.chypervisord.domain.model.LimitExceededException;
+import io.lochness.chypervisord.domain.model.Limits;
 import io.lochness.chypervisord.domain.model.PreconditionFailedException;
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
 import io.lochness.chypervisord.domain.model.StoredDataInvalidException;
@@ -37,6 +39,7 @@ public final class ErrorMapping {
     public static Status status(ChypervisordException e) {
         return switch (e) {
             case InvalidInputException x -> Status.BAD_REQUEST_400;
+            case LimitExceededException x -> Status.REQUEST_ENTITY_TOO_LARGE_413;
             case HypervisorNotFoundException x -> Status.NOT_FOUND_404;
             case SubnetNotFoundException x -> Status.NOT_FOUND_404;
             case HypervisorAlreadyExistsException x -> Status.CONFLICT_409;
@@ -62,6 +65,11 @@ public final class ErrorMapping {
         });
         routing.error(PayloadTooLargeException.class,
                 (req, res, e) -> sendError(req, res, mapper, Status.REQUEST_ENTITY_TOO_LARGE_413, e.getMessage()));
+        routing.error(MalformedRequestException.class, (req, res, e) -> {
+            // Where the next request would start is unknown: ConnectionGuard closes once this is out.
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            sendError(req, res, mapper, Status.BAD_REQUEST_400, e.getMessage());
+        });
         routing.error(MethodNotAllowedException.class,
                 (req, res, e) -> sendError(req, res, mapper, Status.METHOD_NOT_ALLOWED_405, e.getMessage()));
         routing.error(HttpException.class,
@@ -81,6 +89,14 @@ public final class ErrorMapping {
     public static DirectHandlers directHandlers(ObjectMapper mapper) {
         DirectHandler json = (request, type, status, headers, message) -> {
             String text = message == null || message.isBlank() ? status.reasonPhrase() : message;
+            if (status == Status.REQUEST_ENTITY_TOO_LARGE_413) {
+                // Helidon refuses a declared (or chunked) length over the limit before reading the body.
+                text = "the request body is over the limit of " + Limits.REQUEST_BODY_BYTES + " bytes";
+            } else if (status == Status.SERVICE_UNAVAILABLE_503) {
+                // Over the limit of requests in flight (and the wait for a turn is over).
+                headers.set(HeaderNames.RETRY_AFTER, "1");
+                text = "too many requests in flight; retry";
+            }
             byte[] body;
             try {
                 body = mapper.writeValueAsBytes(new ErrorJson(status.reasonPhrase().equals(text) ? text

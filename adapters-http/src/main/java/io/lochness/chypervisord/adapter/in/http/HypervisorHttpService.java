@@ -20,7 +20,11 @@ import io.lochness.chypervisord.domain.model.Precondition;
 import io.lochness.chypervisord.domain.model.SubnetId;
 import io.lochness.chypervisord.domain.model.Versioned;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
+import io.helidon.common.concurrency.limits.FixedLimit;
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http1.Http1Config;
+import io.lochness.chypervisord.domain.model.Limits;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -65,14 +69,48 @@ public final class HypervisorHttpService implements HttpService {
     }
 
     /**
-     * Configures a server for the API: the JSON error bodies for requests refused before routing,
-     * and the routing ({@link #routing(HttpRouting.Builder, HypervisorService, ObjectMapper)}) after
-     * whatever {@code more} adds first (filters, other services).
+     * Configures a server for the API with the default {@link ServerLimits}; see {@link
+     * #configure(WebServerConfig.Builder, ServerLimits, HypervisorService, ObjectMapper, Consumer)}.
      */
     public static WebServerConfig.Builder configure(WebServerConfig.Builder server, HypervisorService service,
             ObjectMapper mapper, Consumer<HttpRouting.Builder> more) {
+        return configure(server, ServerLimits.defaults(), service, mapper, more);
+    }
+
+    /**
+     * Configures a server for the API: the connection and request limits and deadlines ({@link
+     * ServerLimits}, {@link ConnectionGuard}), TCP_NODELAY (answers written in more than one piece
+     * would otherwise wait for the client's delayed ACK), the largest body ({@link
+     * Limits#REQUEST_BODY_BYTES}, refused with 413 from its declared length before any of it is
+     * read), the JSON error bodies for requests refused before routing, the canonical-path check
+     * ({@link RequestTarget}), and the routing ({@link #routing(HttpRouting.Builder,
+     * HypervisorService, ObjectMapper)}) after whatever {@code more} adds first (filters, other
+     * services).
+     */
+    public static WebServerConfig.Builder configure(WebServerConfig.Builder server, ServerLimits limits,
+            HypervisorService service, ObjectMapper mapper, Consumer<HttpRouting.Builder> more) {
+        ConnectionGuard guard = new ConnectionGuard(limits);
         return server.directHandlers(ErrorMapping.directHandlers(mapper))
+                .maxTcpConnections(limits.maxConnections())
+                .concurrencyLimit(FixedLimit.builder()
+                        .permits(limits.maxConcurrentRequests())
+                        .queueLength(limits.maxConnections())
+                        .queueTimeout(limits.queueTimeout())
+                        .build())
+                .idleConnectionTimeout(limits.idleTimeout())
+                .idleConnectionPeriod(ConnectionGuard.SWEEP.multipliedBy(4))
+                .maxPayloadSize(Limits.REQUEST_BODY_BYTES)
+                .connectionOptions(guard.socketOptions(SocketOptions.builder().tcpNoDelay(true).build()))
+                // Only this HTTP/1 configuration: with a discovered one beside it, Helidon would sniff
+                // each connection's first bytes to choose, and close one whose first line is too long
+                // without an answer.
+                .protocolsDiscoverServices(false)
+                .addProtocol(Http1Config.builder()
+                        .addReceiveListener(guard.receiveListener())
+                        .build())
                 .routing(routing -> {
+                    routing.addFilter(guard.filter());
+                    routing.addFilter(new RequestTarget(mapper));
                     more.accept(routing);
                     routing(routing, service, mapper);
                 });
@@ -134,7 +172,7 @@ public final class HypervisorHttpService implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        Versioned<Hypervisor> created = service.create(bodies.hypervisor(bodies.object(req.content().inputStream())));
+        Versioned<Hypervisor> created = service.create(bodies.hypervisor(bodies.object(ConnectionGuard.body(req))));
         res.header(HeaderNames.LOCATION, ROOT + "/" + created.value().id());
         sendRecord(req, res, Status.CREATED_201, created);
     }
@@ -146,7 +184,7 @@ public final class HypervisorHttpService implements HttpService {
     private void update(ServerRequest req, ServerResponse res) {
         HypervisorId id = id(req);
         Precondition precondition = precondition(req);
-        var patch = bodies.hypervisor(bodies.object(req.content().inputStream()));
+        var patch = bodies.hypervisor(bodies.object(ConnectionGuard.body(req)));
         sendRecord(req, res, Status.OK_200, service.update(id, patch, precondition));
     }
 
@@ -162,7 +200,7 @@ public final class HypervisorHttpService implements HttpService {
     private void updateConfig(ServerRequest req, ServerResponse res) {
         HypervisorId id = id(req);
         Precondition precondition = precondition(req);
-        var changes = bodies.config(bodies.object(req.content().inputStream()));
+        var changes = bodies.config(bodies.object(ConnectionGuard.body(req)));
         send(req, res, Status.OK_200, service.updateConfig(id, changes, precondition));
     }
 
@@ -173,7 +211,7 @@ public final class HypervisorHttpService implements HttpService {
     private void addSubnets(ServerRequest req, ServerResponse res) {
         HypervisorId id = id(req);
         Precondition precondition = precondition(req);
-        var subnets = bodies.subnets(bodies.object(req.content().inputStream()));
+        var subnets = bodies.subnets(bodies.object(ConnectionGuard.body(req)));
         send(req, res, Status.OK_200, service.addSubnets(id, subnets, precondition));
     }
 
