@@ -64,8 +64,14 @@ public final class Main {
             }
             settings = parsed.get();
             configureLogging(settings.logLevel());
-            // Before the store is opened: a taken port is then the only line printed.
-            Chypervisord.requirePortFree(settings.port());
+            // Before the store is opened, so that a taken port is the only line printed; a bad --kv
+            // is still reported first, as the usage error it is.
+            try {
+                Chypervisord.requirePortFree(settings.port());
+            } catch (IllegalStateException taken) {
+                StoreModule.choice(settings);
+                throw taken;
+            }
             return new Launch(DaggerChypervisordComponent.factory().create(settings).app().start(), 0);
         } catch (UsageException e) {
             err.println("chypervisord: " + e.getMessage());

@@ -58,4 +58,43 @@ class FlagsTest {
     void usageErrors(String spelled) {
         assertThatThrownBy(() -> Flags.parse(spelled.split("\\|"))).isInstanceOf(UsageException.class);
     }
+
+    @Test
+    @DisplayName("the limit and timeout flags set the server's limits; unset, they are the defaults")
+    void limitFlags() {
+        var limits = Flags.parse("--max-connections=300", "--max-requests", "7", "--idle-timeout=1m30s",
+                "--header-timeout", "5s", "--body-timeout=2500ms", "--min-body-rate=0").orElseThrow().limits();
+        assertThat(limits.maxConnections()).isEqualTo(300);
+        assertThat(limits.maxConcurrentRequests()).isEqualTo(7);
+        assertThat(limits.idleTimeout()).isEqualTo(java.time.Duration.ofSeconds(90));
+        assertThat(limits.headerTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(limits.bodyTimeout()).isEqualTo(java.time.Duration.ofMillis(2500));
+        assertThat(limits.minBodyRate()).isZero();
+        var defaults = Flags.parse().orElseThrow().limits();
+        assertThat(defaults).isEqualTo(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaults());
+        assertThat(defaults.idleTimeout()).isEqualTo(java.time.Duration.ofSeconds(60));
+        assertThat(defaults.headerTimeout()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(Flags.parse("--idle-timeout=45").orElseThrow().limits().idleTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(45));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--max-connections=0", "--max-connections=x", "--max-requests=-1", "--idle-timeout=0s",
+        "--idle-timeout=5x", "--header-timeout=", "--body-timeout=25h", "--min-body-rate=-5", "--idle-timeout=1m30"})
+    @DisplayName("a bad limit or duration is a usage error")
+    void badLimits(String flag) {
+        assertThatThrownBy(() -> Flags.parse(flag)).isInstanceOf(UsageException.class).hasMessageContaining("--");
+    }
+
+    @Test
+    @DisplayName("default limits follow the heap and the open-file limit: 96 MB gives 768 connections and 12 requests")
+    void defaultLimitsAreSizedFromTheHeap() {
+        long heap96 = 96L << 20;
+        assertThat(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaultMaxConnections(heap96, 65536)).isEqualTo(768);
+        assertThat(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaultMaxConnections(heap96, 1024)).isEqualTo(768);
+        assertThat(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaultMaxConnections(heap96, 512)).isEqualTo(384);
+        assertThat(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaultMaxConnections(1L << 30, 65536)).isEqualTo(8192);
+        assertThat(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaultMaxConcurrentRequests(heap96)).isEqualTo(12);
+        assertThat(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaultMaxConcurrentRequests(16L << 20)).isEqualTo(8);
+    }
 }

@@ -22,10 +22,13 @@ public final class Limits {
     public static final int METADATA_VALUE_BYTES = 4096;
     /** One config value, in UTF-8 bytes. */
     public static final int CONFIG_VALUE_BYTES = 64 * 1024;
-    /** Config keys changed by one request. */
-    public static final int CONFIG_KEYS_PER_REQUEST = 256;
-    /** Subnets added by one request. */
-    public static final int SUBNETS_PER_REQUEST = 256;
+    /**
+     * Config keys changed by one request: etcd's default number of operations in one transaction
+     * (a store may hold fewer in one transaction: a larger change is then 400, see the README).
+     */
+    public static final int CONFIG_KEYS_PER_REQUEST = 128;
+    /** Subnets added by one request (as for config keys). */
+    public static final int SUBNETS_PER_REQUEST = 128;
     /** Config keys one hypervisor may hold in the store (for the registry's check). */
     public static final int CONFIG_KEYS_PER_HYPERVISOR = 1024;
     /** Subnets one hypervisor may hold in the store (for the registry's check). */

@@ -88,6 +88,17 @@ public final class ErrorMapping {
      */
     public static DirectHandlers directHandlers(ObjectMapper mapper) {
         DirectHandler json = (request, type, status, headers, message) -> {
+            if (status == Status.NOT_IMPLEMENTED_501) {
+                // A transfer coding other than chunked: the client's doing, so a 4xx like every other.
+                status = Status.BAD_REQUEST_400;
+                message = "the only transfer coding accepted is chunked";
+            } else if (status == Status.INTERNAL_SERVER_ERROR_500) {
+                // Before routing Helidon only parses what the client sent; some parse failures (a tab
+                // in the request line: "Token contains control character") surface as its internal
+                // error. They are the client's: 400, and no stack trace in the log for each one.
+                status = Status.BAD_REQUEST_400;
+                message = "the request could not be parsed as HTTP/1.1";
+            }
             String text = message == null || message.isBlank() ? status.reasonPhrase() : message;
             if (status == Status.REQUEST_ENTITY_TOO_LARGE_413) {
                 // Helidon refuses a declared (or chunked) length over the limit before reading the body.
