@@ -100,6 +100,52 @@ class HostileClientIT {
     }
 
     @Test
+    @DisplayName("over --max-connections new connections wait, the open ones keep being served, the waiting ones are served once a slot frees")
+    void overTheConnectionLimit_openOnesServedNewOnesWait() throws Exception {
+        try (ChildProcess small = ChildProcess.start(ChildProcess.SHIPPED_JVM_OPTIONS, 0, ChildProcess.freePort(),
+                "--max-connections", "4")) {
+            try (OpsHttp smallHttp = new OpsHttp(small.port)) {
+                small.awaitServing(smallHttp);
+            }
+            OpsHttp.sleep(1000); // the HTTP client's kept-alive connection is closed and released
+            List<Socket> open = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    Socket s = new Socket("127.0.0.1", small.port);
+                    s.setSoTimeout(10_000);
+                    open.add(s);
+                    keptAlive(s, "/observe/health/live");
+                }
+                // A fifth: the kernel completes the handshake, but it is not served while four are open.
+                try (Socket waiting = new Socket("127.0.0.1", small.port)) {
+                    waiting.setSoTimeout(2_000);
+                    waiting.getOutputStream().write(("GET /hypervisors HTTP/1.1\r\n" + HOST + "\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    waiting.getOutputStream().flush();
+                    boolean servedEarly;
+                    try {
+                        servedEarly = waiting.getInputStream().read() >= 0;
+                    } catch (SocketTimeoutException e) {
+                        servedEarly = false;
+                    }
+                    assertThat(servedEarly).as("a fifth connection served while four are open").isFalse();
+                    for (Socket s : open) {
+                        keptAlive(s, "/observe/health/live");
+                    }
+                    open.remove(0).close();
+                    waiting.setSoTimeout(10_000);
+                    Raw r = read(waiting.getInputStream(), false);
+                    assertThat(r.status).as(r.text).isEqualTo(200);
+                }
+            } finally {
+                for (Socket s : open) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
     @DisplayName("a silent connection, trickled headers and a trickled body are cut off at their deadlines (10 s by default)")
     void slowClients_areCutOff() {
         CompletableFuture<Double> silent = CompletableFuture.supplyAsync(() -> secondsUntilClosed("", null, 1000));
