@@ -1,6 +1,9 @@
 package io.lochness.chypervisord.adapter.in.http;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.helidon.common.socket.SocketOptions;
+import io.helidon.http.Status;
+import io.lochness.chypervisord.domain.model.Limits;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
@@ -18,6 +21,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketAddress;
 import java.net.SocketOption;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Collections;
@@ -54,6 +58,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ConnectionGuard {
     private static final System.Logger LOG = System.getLogger(ConnectionGuard.class.getName());
+    /** How long a closing connection's late body bytes are read and dropped (see lingerAndClose). */
+    static final Duration LINGER = Duration.ofSeconds(2);
+    static final long LINGER_BYTES = 16L << 20;
     /** How often the sweeper looks at every connection. */
     static final Duration SWEEP = Duration.ofMillis(250);
 
@@ -79,7 +86,7 @@ public final class ConnectionGuard {
     }
 
     /** What a connection is doing, for its deadline. */
-    enum State { AWAITING_HEADERS, HANDLING, READING_BODY, IDLE }
+    enum State { AWAITING_HEADERS, HANDLING, READING_BODY, IDLE, LINGERING }
 
     /** A connection as both its socket and Helidon's contexts name it. */
     record Key(SocketAddress local, SocketAddress remote) {}
@@ -127,7 +134,15 @@ public final class ConnectionGuard {
             }
         }
 
+        synchronized void lingering(long now) {
+            state = State.LINGERING;
+            since = now;
+        }
+
         synchronized boolean answered(long now) {
+            if (state == State.LINGERING) {
+                return true;
+            }
             boolean unread = state == State.READING_BODY && !bodyDone;
             state = State.IDLE;
             since = now;
@@ -149,6 +164,8 @@ public final class ConnectionGuard {
                             + elapsed / 1_000_000 + " ms (at least " + limits.minBodyRate() + " bytes/s after "
                             + limits.bodyTimeout().toMillis() + " ms)" : null;
                 }
+                case LINGERING -> elapsed > LINGER.toNanos() ? "closing, after reading late request bytes for "
+                        + LINGER.toMillis() + " ms" : null;
                 case HANDLING -> null;
             };
         }
@@ -181,17 +198,27 @@ public final class ConnectionGuard {
     }
 
     /** The filter to register first: starts the body clock, ends the request, closes the connection when due. */
-    public Filter filter() {
-        return this::filter;
+    public Filter filter(ObjectMapper mapper) {
+        return (chain, req, res) -> filter(chain, req, res, mapper);
     }
 
-    private void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+    private void filter(FilterChain chain, RoutingRequest req, RoutingResponse res, ObjectMapper mapper) {
         Tracked t = connections.get(new Key(req.localPeer().address(), req.remotePeer().address()));
-        boolean hasBody = req.headers().contains(HeaderNames.TRANSFER_ENCODING)
-                || req.headers().contentLength().orElse(0) > 0;
+        long declared = req.headers().contentLength().orElse(0);
+        boolean hasBody = req.headers().contains(HeaderNames.TRANSFER_ENCODING) || declared > 0;
         if (t != null) {
             t.routing(hasBody, System.nanoTime());
             req.context().register(t);
+        }
+        if (declared > Limits.REQUEST_BODY_BYTES) {
+            // At once, before any of the body is read (Helidon's own max-payload-size check would
+            // close the connection with the body unread, and the client's kernel may then drop the
+            // answer on the reset that follows: see lingerAndClose).
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            ErrorMapping.sendError(req, res, mapper, Status.REQUEST_ENTITY_TOO_LARGE_413,
+                    "the request body is over the limit of " + Limits.REQUEST_BODY_BYTES + " bytes (Content-Length: "
+                            + declared + ")");
+            lingerAndClose(t);
         }
         res.beforeSend(() -> {
             if (hasBody && !req.content().consumed()) {
@@ -216,11 +243,40 @@ public final class ConnectionGuard {
             throw e;
         }
         boolean unread = t != null ? t.answered(System.nanoTime()) : hasBody && !req.content().consumed();
+        if (hasBody && (unread || !req.content().consumed())) {
+            lingerAndClose(t);
+        }
         if (req.headers().containsToken(HeaderValues.CONNECTION_CLOSE)
-                || res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)
-                || (hasBody && (unread || !req.content().consumed()))) {
+                || res.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
             throw new CloseConnectionException("the answer is out and the connection is to be closed");
         }
+    }
+
+    /**
+     * Closes a connection whose client may still be sending a body, the way web servers do
+     * ("lingering close"): the answer is out, so the sending side is shut (the client reads the
+     * answer, then the end), and what still arrives is read and dropped, for at most {@link
+     * #LINGER} or {@link #LINGER_BYTES}, before the socket is closed. Closed at once, with unread
+     * bytes, the kernel would send a reset, and the client's kernel may drop the answer it had not
+     * yet handed to the client.
+     */
+    private void lingerAndClose(Tracked t) {
+        if (t != null) {
+            t.lingering(System.nanoTime());
+            try {
+                t.channel.shutdownOutput();
+                ByteBuffer drop = ByteBuffer.allocate(8192);
+                long total = 0;
+                int n;
+                while (total < LINGER_BYTES && (n = t.channel.read(drop)) >= 0) {
+                    total += n;
+                    drop.clear();
+                }
+            } catch (IOException | RuntimeException e) {
+                // closed by the sweeper at the end of LINGER, or by the client: either way, done
+            }
+        }
+        throw new CloseConnectionException("the answer is out; the rest of the request body is not read");
     }
 
     /**

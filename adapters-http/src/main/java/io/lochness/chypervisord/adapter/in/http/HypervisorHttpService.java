@@ -82,7 +82,7 @@ public final class HypervisorHttpService implements HttpService {
      * ServerLimits}, {@link ConnectionGuard}), TCP_NODELAY (answers written in more than one piece
      * would otherwise wait for the client's delayed ACK), the largest body ({@link
      * Limits#REQUEST_BODY_BYTES}, refused with 413 from its declared length before any of it is
-     * read), the JSON error bodies for requests refused before routing, the canonical-path check
+     * read, by {@link ConnectionGuard}), the JSON error bodies for requests refused before routing, the canonical-path check
      * ({@link RequestTarget}), and the routing ({@link #routing(HttpRouting.Builder,
      * HypervisorService, ObjectMapper)}) after whatever {@code more} adds first (filters, other
      * services).
@@ -99,7 +99,6 @@ public final class HypervisorHttpService implements HttpService {
                         .build())
                 .idleConnectionTimeout(limits.idleTimeout())
                 .idleConnectionPeriod(ConnectionGuard.SWEEP.multipliedBy(4))
-                .maxPayloadSize(Limits.REQUEST_BODY_BYTES)
                 .connectionOptions(guard.socketOptions(SocketOptions.builder().tcpNoDelay(true).build()))
                 // Only this HTTP/1 configuration: with a discovered one beside it, Helidon would sniff
                 // each connection's first bytes to choose, and close one whose first line is too long
@@ -109,7 +108,7 @@ public final class HypervisorHttpService implements HttpService {
                         .addReceiveListener(guard.receiveListener())
                         .build())
                 .routing(routing -> {
-                    routing.addFilter(guard.filter());
+                    routing.addFilter(guard.filter(mapper));
                     routing.addFilter(new RequestTarget(mapper));
                     more.accept(routing);
                     routing(routing, service, mapper);
