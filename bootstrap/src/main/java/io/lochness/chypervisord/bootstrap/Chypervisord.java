@@ -15,7 +15,12 @@ import io.lochness.chypervisord.adapter.in.http.HypervisorHttpService;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
 import io.lochness.chypervisord.domain.port.out.KeyValueStore;
 import jakarta.inject.Inject;
+import io.helidon.common.tls.Tls;
+import io.lochness.chypervisord.adapter.in.http.AccessGuard;
+import io.lochness.chypervisord.adapter.in.http.AccessRules;
+import io.lochness.chypervisord.adapter.in.http.HttpOptions;
 import io.lochness.chypervisord.adapter.in.http.ServerLimits;
+import java.util.Optional;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -37,6 +42,7 @@ public final class Chypervisord implements AutoCloseable {
     private final MeterRegistry registry;
     private WebServer server;
     private volatile ListenerWatchdog watchdog;
+    private AccessGuard access;
 
     @Inject
     Chypervisord(Settings settings, StoreChoice choice, KeyValueStore store, HypervisorService service, ObjectMapper mapper,
@@ -55,8 +61,13 @@ public final class Chypervisord implements AutoCloseable {
      * it and exits non-zero rather than living on with nothing listening.
      */
     public synchronized Chypervisord start() {
-        requirePortFree(settings.port());
+        Security security = settings.security();
+        requirePortFree(security.address(), settings.port());
+        AccessRules rules = security.loadRules().orElse(null);
+        access = new AccessGuard(rules, security.allowedOrigins());
+        Optional<Tls> tls = security.loadTls();
         WebServerConfig.Builder builder = WebServer.builder()
+                .host(security.address() == null ? "0.0.0.0" : security.address())
                 .port(settings.port())
                 .shutdownHook(false)
                 .shutdownGracePeriod(GRACE)
@@ -70,7 +81,9 @@ public final class Chypervisord implements AutoCloseable {
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build());
-        server = HypervisorHttpService.configure(builder, settings.limits(), service, mapper, routing -> routing
+        tls.ifPresent(builder::tls);
+        server = HypervisorHttpService.configure(builder, new HttpOptions(settings.limits(), access, store.name()),
+                        service, mapper, routing -> routing
                         .addFilter(new RequestObserver(registry))
                         .register("/openapi", new OpenApiService()))
                 .build()
@@ -78,12 +91,43 @@ public final class Chypervisord implements AutoCloseable {
         if (!server.isRunning()) {
             throw new IllegalStateException("the HTTP listener on port " + settings.port() + " did not start (see the log above)");
         }
-        watchdog = ListenerWatchdog.start(server.port());
+        watchdog = ListenerWatchdog.start(security.address(), server.port());
         ServerLimits limits = settings.limits();
-        LOG.log(System.Logger.Level.INFO, "chypervisord listening on port " + server.port()
+        LOG.log(System.Logger.Level.INFO, "chypervisord listening on " + (security.tls() ? "https://" : "http://")
+                + (security.address() == null ? "*" : security.address()) + ":" + server.port()
                 + " with the " + store.name() + " store at " + choice.address() + "; at most "
-                + limits.maxConnections() + " connections and " + limits.maxConcurrentRequests() + " requests at once");
+                + limits.maxConnections() + " connections and " + limits.maxConcurrentRequests() + " requests at once"
+                + tls.map(t -> "; certificate " + security.describeCertificate(t)).orElse("")
+                + (rules == null ? "" : "; " + rules.size() + " access rules"));
+        if (rules == null) {
+            LOG.log(System.Logger.Level.WARNING, "no --auth-file: anyone who can reach port " + server.port()
+                    + " can read and change the registry (see the README, Security)");
+        }
         return this;
+    }
+
+    /**
+     * Re-reads the access file and the certificates (on SIGHUP) without dropping a connection. A
+     * file that cannot be read keeps what was in force, and the log says why.
+     */
+    public synchronized void reload() {
+        Security security = settings.security();
+        try {
+            security.loadRules().ifPresent(r -> {
+                access.rules(r);
+                LOG.log(System.Logger.Level.INFO, "reloaded " + security.authFile() + ": " + r.size() + " access rules");
+            });
+        } catch (UsageException e) {
+            LOG.log(System.Logger.Level.WARNING, "keeping the access rules in force: " + e.getMessage());
+        }
+        try {
+            security.loadTls().ifPresent(t -> {
+                server.reloadTls(t);
+                LOG.log(System.Logger.Level.INFO, "reloaded the TLS certificate: " + security.describeCertificate(t));
+            });
+        } catch (UsageException | IllegalArgumentException | UnsupportedOperationException e) {
+            LOG.log(System.Logger.Level.WARNING, "keeping the TLS certificate in force: " + e.getMessage());
+        }
     }
 
     /** Liveness: down once the listener has stopped by itself (the watchdog then ends the process). */
@@ -97,15 +141,16 @@ public final class Chypervisord implements AutoCloseable {
      * leave the process running. (A port taken between this check and the bind still fails the
      * start, with Helidon's own log.)
      */
-    static void requirePortFree(int port) {
+    static void requirePortFree(String address, int port) {
         if (port == 0) {
             return;
         }
         try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true);
-            probe.bind(new InetSocketAddress(port));
+            probe.bind(address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port));
         } catch (IOException e) {
-            throw new IllegalStateException("cannot listen on port " + port + ": " + e.getMessage()
+            throw new IllegalStateException("cannot listen on " + (address == null ? "" : address + " ") + "port " + port
+                    + ": " + e.getMessage()
                     + (e instanceof BindException ? " (another process has it)" : ""));
         }
     }

@@ -1,7 +1,11 @@
 package io.lochness.chypervisord.bootstrap;
 
 import io.lochness.chypervisord.adapter.in.http.ServerLimits;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,6 +23,11 @@ public final class Flags {
                    or http(s)://host:port to probe etcd, then Consul)
               -l, --log-level="warn": log level (debug, info, warn, error, fatal, panic)
               -p, --port=17000: listen port
+                  --address=ADDRESS: listen address (default: all interfaces)
+                  --tls-cert=FILE, --tls-key=FILE: serve HTTPS only, with this PEM certificate (chain) and key
+                  --tls-client-ca=FILE: also require a client certificate signed by this PEM CA (mutual TLS)
+                  --auth-file=FILE: access rules, CREDENTIAL,NAME,ROLE a line (sha256:HEX or cn:NAME; reader or writer)
+                  --allowed-origins=ORIGIN[,ORIGIN...]: web origins allowed to call (default: none)
                   --max-connections=N: open connections (default: from the heap and the open-file limit)
                   --max-requests=N: requests handled at once; more wait up to 10s (default: from the heap)
                   --idle-timeout=60s: close a connection with no request in progress after this
@@ -26,6 +35,7 @@ public final class Flags {
                   --body-timeout=10s: time a request body has before --min-body-rate applies
                   --min-body-rate=16384: bytes per second a body must keep up after that (0: off)
               -h, --help: print this help
+            SIGHUP re-reads the certificates and the access file.
             Environment: ETCD_USERNAME, ETCD_PASSWORD (etcd), CONSUL_HTTP_TOKEN, CONSUL_DATACENTER (Consul)
             """;
 
@@ -43,6 +53,12 @@ public final class Flags {
         Duration header = d.headerTimeout();
         Duration body = d.bodyTimeout();
         long minBodyRate = d.minBodyRate();
+        String address = null;
+        Path tlsCert = null;
+        Path tlsKey = null;
+        Path tlsClientCa = null;
+        Path authFile = null;
+        List<String> origins = List.of();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("-h") || arg.equals("--help") || arg.equals("-help")) {
@@ -67,7 +83,8 @@ public final class Flags {
                 case "l", "log-level" -> "log-level";
                 case "p", "port" -> "port";
                 case "max-connections", "max-requests", "idle-timeout", "header-timeout", "body-timeout",
-                        "min-body-rate" -> name;
+                        "min-body-rate", "address", "tls-cert", "tls-key", "tls-client-ca", "auth-file",
+                        "allowed-origins" -> name;
                 default -> throw new UsageException("unknown flag: " + arg + " (see --help)");
             };
             if (value == null) {
@@ -85,11 +102,18 @@ public final class Flags {
                 case "header-timeout" -> header = duration(flag, value);
                 case "body-timeout" -> body = duration(flag, value);
                 case "min-body-rate" -> minBodyRate = number(flag, value, 0, Integer.MAX_VALUE);
+                case "address" -> address = address(value);
+                case "tls-cert" -> tlsCert = file(flag, value);
+                case "tls-key" -> tlsKey = file(flag, value);
+                case "tls-client-ca" -> tlsClientCa = file(flag, value);
+                case "auth-file" -> authFile = file(flag, value);
+                case "allowed-origins" -> origins = origins(value);
                 default -> port = port(value);
             }
         }
         return Optional.of(new Settings(kv, level, port, new ServerLimits(maxConnections, maxRequests,
-                d.queueTimeout(), idle, header, body, minBodyRate)));
+                d.queueTimeout(), idle, header, body, minBodyRate),
+                new Security(address, tlsCert, tlsKey, tlsClientCa, authFile, origins)));
     }
 
     private static long number(String flag, String value, long min, long max) {
@@ -136,6 +160,42 @@ public final class Flags {
             throw new UsageException("invalid --" + flag + " " + value + " (want a duration such as 10s, 500ms or 1m30s, from 1ms to 24h)");
         }
         return total;
+    }
+
+    private static Path file(String flag, String value) {
+        if (value.isBlank()) {
+            throw new UsageException("--" + flag + " needs a file name");
+        }
+        return Path.of(value);
+    }
+
+    /** An IP address literal or a host name that resolves (the listener binds to it). */
+    private static String address(String value) {
+        if (value.isBlank()) {
+            throw new UsageException("invalid --address: empty");
+        }
+        try {
+            InetAddress.getByName(value);
+        } catch (UnknownHostException | SecurityException e) {
+            throw new UsageException("invalid --address " + value + ": not an IP address or a known host name");
+        }
+        return value;
+    }
+
+    /** Web origins as browsers send them: scheme://host[:port], no path. */
+    private static List<String> origins(String value) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String o : value.split(",")) {
+            String origin = o.strip();
+            if (origin.isEmpty()) {
+                continue;
+            }
+            if (!origin.matches("https?://[^/\\s]+")) {
+                throw new UsageException("invalid origin in --allowed-origins: " + origin + " (want scheme://host[:port])");
+            }
+            out.add(origin);
+        }
+        return out;
     }
 
     private static int port(String value) {

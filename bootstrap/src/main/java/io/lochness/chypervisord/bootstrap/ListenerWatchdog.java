@@ -33,9 +33,16 @@ final class ListenerWatchdog {
         this.address = address;
     }
 
-    /** Starts watching the listener on {@code port} (of every interface: asked on loopback). */
-    static ListenerWatchdog start(int port) {
-        ListenerWatchdog watchdog = new ListenerWatchdog(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    /** Starts watching the listener on {@code address} (null: every interface, asked on loopback) and {@code port}. */
+    static ListenerWatchdog start(String address, int port) {
+        InetSocketAddress target;
+        try {
+            InetAddress a = address == null ? InetAddress.getLoopbackAddress() : InetAddress.getByName(address);
+            target = new InetSocketAddress(a.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : a, port);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("cannot resolve --address " + address + ": " + e.getMessage());
+        }
+        ListenerWatchdog watchdog = new ListenerWatchdog(target);
         Thread.ofPlatform().daemon(true).name("chypervisord-listener-watchdog").start(watchdog::watch);
         return watchdog;
     }

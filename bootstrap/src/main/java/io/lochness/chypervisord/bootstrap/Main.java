@@ -27,6 +27,12 @@ public final class Main {
      */
     private static void awaitSignal(Chypervisord app) {
         CountDownLatch signalled = new CountDownLatch(1);
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> Thread.ofPlatform().name("chypervisord-reload")
+                    .start(app::reload));
+        } catch (IllegalArgumentException e) {
+            // SIGHUP ignored when the JVM started (nohup): no reload then.
+        }
         for (String name : new String[] {"TERM", "INT"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> signalled.countDown());
@@ -66,8 +72,11 @@ public final class Main {
             configureLogging(settings.logLevel());
             // Before the store is opened, so that a taken port is the only line printed; a bad --kv
             // is still reported first, as the usage error it is.
+            // The access file and the certificates too: a bad one is one line and status 2.
+            settings.security().loadRules();
+            settings.security().loadTls();
             try {
-                Chypervisord.requirePortFree(settings.port());
+                Chypervisord.requirePortFree(settings.security().address(), settings.port());
             } catch (IllegalStateException taken) {
                 StoreModule.choice(settings);
                 throw taken;
@@ -84,6 +93,8 @@ public final class Main {
 
     /** Loggers that {@code -l debug} opens up; libraries stay at INFO so debug stays readable. */
     private static final String[] OWN_LOGGERS = {"chypervisord", "io.lochness.chypervisord"};
+    /** One line per write and per refused request, at INFO whatever the level (AccessGuard). */
+    static final String AUDIT_LOGGER = "chypervisord.audit";
 
     /**
      * Log lines carry a timestamp and the level ({@link LogFormat}); {@code --log-level} sets what
@@ -97,7 +108,8 @@ public final class Main {
         }
         ConsoleHandler handler = new ConsoleHandler();
         handler.setFormatter(new LogFormat());
-        handler.setLevel(level.julLevel());
+        // The audit trail is at INFO whatever --log-level says.
+        handler.setLevel(level.julLevel().intValue() < Level.INFO.intValue() ? level.julLevel() : Level.INFO);
         root.addHandler(handler);
         Level libraries = level.julLevel().intValue() < Level.INFO.intValue() ? Level.INFO : level.julLevel();
         root.setLevel(libraries);
@@ -106,6 +118,9 @@ public final class Main {
             own.setLevel(level.julLevel());
             KEPT.add(own);
         }
+        Logger audit = Logger.getLogger(AUDIT_LOGGER);
+        audit.setLevel(Level.INFO);
+        KEPT.add(audit);
     }
 
     /** JUL holds loggers weakly: these keep the levels set above alive. */

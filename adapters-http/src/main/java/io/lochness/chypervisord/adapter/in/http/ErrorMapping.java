@@ -51,17 +51,23 @@ public final class ErrorMapping {
         };
     }
 
-    static void register(HttpRouting.Builder routing, ObjectMapper mapper) {
+    /**
+     * The routing's error handlers. A 503 names the kind of store ({@code storeKind}) only: the
+     * store's address and its own error text go to the log, not to clients.
+     */
+    static void register(HttpRouting.Builder routing, ObjectMapper mapper, String storeKind) {
         routing.error(ChypervisordException.class, (req, res, e) -> {
             Status status = status(e);
             if (status.code() >= 500) {
                 LOG.log(System.Logger.Level.WARNING, req.prologue().method().text() + " " + req.path().absolute().path()
                         + ": " + e.getMessage());
             }
+            String message = e.getMessage();
             if (e instanceof StoreUnavailableException) {
                 res.header(HeaderNames.RETRY_AFTER, "1");
+                message = "the " + storeKind + " store is unavailable; retry later (the server log has the details)";
             }
-            sendError(req, res, mapper, status, e.getMessage());
+            sendError(req, res, mapper, status, message);
         });
         routing.error(PayloadTooLargeException.class,
                 (req, res, e) -> sendError(req, res, mapper, Status.REQUEST_ENTITY_TOO_LARGE_413, e.getMessage()));

@@ -64,17 +64,22 @@ public final class HypervisorHttpService implements HttpService {
      */
     public static HttpRouting.Builder routing(
             HttpRouting.Builder routing, HypervisorService service, ObjectMapper mapper) {
-        ErrorMapping.register(routing, mapper);
+        return routing(routing, service, mapper, "key-value");
+    }
+
+    private static HttpRouting.Builder routing(
+            HttpRouting.Builder routing, HypervisorService service, ObjectMapper mapper, String storeKind) {
+        ErrorMapping.register(routing, mapper, storeKind);
         return routing.register(ROOT, new HypervisorHttpService(service, mapper));
     }
 
     /**
-     * Configures a server for the API with the default {@link ServerLimits}; see {@link
-     * #configure(WebServerConfig.Builder, ServerLimits, HypervisorService, ObjectMapper, Consumer)}.
+     * Configures a server for the API with the default {@link HttpOptions}; see {@link
+     * #configure(WebServerConfig.Builder, HttpOptions, HypervisorService, ObjectMapper, Consumer)}.
      */
     public static WebServerConfig.Builder configure(WebServerConfig.Builder server, HypervisorService service,
             ObjectMapper mapper, Consumer<HttpRouting.Builder> more) {
-        return configure(server, ServerLimits.defaults(), service, mapper, more);
+        return configure(server, HttpOptions.defaults(), service, mapper, more);
     }
 
     /**
@@ -83,12 +88,14 @@ public final class HypervisorHttpService implements HttpService {
      * would otherwise wait for the client's delayed ACK), the largest body ({@link
      * Limits#REQUEST_BODY_BYTES}, refused with 413 from its declared length before any of it is
      * read, by {@link ConnectionGuard}), the JSON error bodies for requests refused before routing, the canonical-path check
-     * ({@link RequestTarget}), and the routing ({@link #routing(HttpRouting.Builder,
-     * HypervisorService, ObjectMapper)}) after whatever {@code more} adds first (filters, other
-     * services).
+     * ({@link RequestTarget}), whatever {@code more} adds (filters, other services), who may do
+     * what ({@link AccessGuard}, after {@code more} so that the request log and metrics see
+     * refusals too), and the routing ({@link #routing(HttpRouting.Builder, HypervisorService,
+     * ObjectMapper)}).
      */
-    public static WebServerConfig.Builder configure(WebServerConfig.Builder server, ServerLimits limits,
+    public static WebServerConfig.Builder configure(WebServerConfig.Builder server, HttpOptions options,
             HypervisorService service, ObjectMapper mapper, Consumer<HttpRouting.Builder> more) {
+        ServerLimits limits = options.limits();
         ConnectionGuard guard = new ConnectionGuard(limits);
         return server.directHandlers(ErrorMapping.directHandlers(mapper))
                 .maxTcpConnections(limits.maxConnections())
@@ -111,7 +118,8 @@ public final class HypervisorHttpService implements HttpService {
                     routing.addFilter(guard.filter(mapper));
                     routing.addFilter(new RequestTarget(mapper));
                     more.accept(routing);
-                    routing(routing, service, mapper);
+                    routing.addFilter(options.access().filter(mapper));
+                    routing(routing, service, mapper, options.storeKind());
                 });
     }
 
