@@ -93,9 +93,10 @@ public final class Chypervisord implements AutoCloseable {
         }
         watchdog = ListenerWatchdog.start(security.address(), server.port());
         ServerLimits limits = settings.limits();
-        LOG.log(System.Logger.Level.INFO, "chypervisord listening on " + (security.tls() ? "https://" : "http://")
-                + (security.address() == null ? "*" : security.address()) + ":" + server.port()
-                + " with the " + store.name() + " store at " + choice.address() + "; at most "
+        LOG.log(System.Logger.Level.INFO, "chypervisord listening on port " + server.port()
+                + " with the " + store.name() + " store at " + choice.address() + "; "
+                + (security.tls() ? "HTTPS" : "HTTP") + " on " + (security.address() == null ? "all interfaces" : security.address())
+                + "; at most "
                 + limits.maxConnections() + " connections and " + limits.maxConcurrentRequests() + " requests at once"
                 + tls.map(t -> "; certificate " + security.describeCertificate(t)).orElse("")
                 + (rules == null ? "" : "; " + rules.size() + " access rules"));
