@@ -188,6 +188,22 @@ class SecurityIT {
             assertThat(send(reader, child, "GET", "/hypervisors/" + id, null, null).statusCode()).isEqualTo(200);
             assertThat(send(reader, child, "PATCH", "/hypervisors/" + id, "{\"ip\":\"10.0.0.1\"}", null).statusCode()).isEqualTo(403);
             assertThat(send(writer, child, "PATCH", "/hypervisors/" + id, "{\"ip\":\"10.0.0.1\"}", null).statusCode()).isEqualTo(200);
+            String subnet = UUID.randomUUID().toString();
+            send(writer, child, "PATCH", "/hypervisors/" + id + "/subnets", "{\"" + subnet + "\":\"br0\"}", null);
+            for (ApiRoutes.Route route : ApiRoutes.ALL) {
+                if (route.method().equals("DELETE") && route.template().equals("/hypervisors/{id}")) {
+                    continue;
+                }
+                String path = route.template().replace("{id}", id).replace("{subnetId}", subnet);
+                int asReader = send(reader, child, route.method(), path, body(route, id), null).statusCode();
+                assertThat(asReader).as("%s %s with the reader's certificate", route.method(), path)
+                        .isEqualTo(route.method().equals("GET") ? 200 : 403);
+                int asWriter = send(writer, child, route.method(), path, body(route, id), null).statusCode();
+                assertThat(asWriter).as("%s %s with the writer's certificate", route.method(), path).isBetween(200, 299);
+                if (route.template().endsWith("{subnetId}")) {
+                    send(writer, child, "PATCH", "/hypervisors/" + id + "/subnets", "{\"" + subnet + "\":\"br0\"}", null);
+                }
+            }
             assertThat(send(client("nobody-client"), child, "GET", "/hypervisors", null, null).statusCode())
                     .as("a certificate of the trusted CA with no rule").isEqualTo(401);
             // A token still works over mutual TLS, and wins over the certificate.
