@@ -1,10 +1,18 @@
 package io.lochness.chypervisord.bootstrap;
 
+import io.lochness.chypervisord.adapter.in.http.ServerLimits;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Parses the seed's flags in both spellings, as Go's pflag does: {@code -k value}, {@code
@@ -25,11 +33,23 @@ public final class Flags {
               -p, --port=17000: listen port
                   --view=on: serve reads from a watch-fed view of the registry in memory (on),
                   or read the store on every request (off)
+                  --address=ADDRESS: listen address (default: all interfaces)
+                  --tls-cert=FILE, --tls-key=FILE: serve HTTPS only, with this PEM certificate (chain) and key
+                  --tls-client-ca=FILE: also require a client certificate signed by this PEM CA (mutual TLS)
+                  --auth-file=FILE: access rules, CREDENTIAL,NAME,ROLE a line (sha256:HEX or cn:NAME; reader or writer)
+                  --allowed-origins=ORIGIN[,ORIGIN...]: web origins allowed to call (default: none)
+                  --max-connections=N: open connections (default: from the heap and the open-file limit)
+                  --max-requests=N: requests handled at once; more wait up to 10s (default: from the heap)
+                  --idle-timeout=60s: close a connection with no request in progress after this
+                  --header-timeout=10s: time a client has to send a request's headers
+                  --body-timeout=10s: time a request body has before --min-body-rate applies
+                  --min-body-rate=16384: bytes per second a body must keep up after that (0: off)
               -h, --help: print this help
                   --version: print the version and the git commit, and exit
             Every flag can also be set in the environment as CHYPERVISORD_ and its long name in
             capitals, - as _ (CHYPERVISORD_KV, CHYPERVISORD_LOG_LEVEL, CHYPERVISORD_LOG_FORMAT,
-            CHYPERVISORD_PORT, CHYPERVISORD_VIEW); a flag on the command line wins over its variable.
+            CHYPERVISORD_PORT, CHYPERVISORD_VIEW, CHYPERVISORD_AUTH_FILE, ...); a flag on the command
+            line wins over its variable. SIGHUP re-reads the certificates and the access file.
             Environment: ETCD_USERNAME, ETCD_PASSWORD (etcd), CONSUL_HTTP_TOKEN, CONSUL_DATACENTER (Consul)
             """;
 
@@ -47,7 +67,19 @@ public final class Flags {
             new Flag("l", "log-level"),
             new Flag(null, "log-format"),
             new Flag("p", "port"),
-            new Flag(null, "view"));
+            new Flag(null, "view"),
+            new Flag(null, "address"),
+            new Flag(null, "tls-cert"),
+            new Flag(null, "tls-key"),
+            new Flag(null, "tls-client-ca"),
+            new Flag(null, "auth-file"),
+            new Flag(null, "allowed-origins"),
+            new Flag(null, "max-connections"),
+            new Flag(null, "max-requests"),
+            new Flag(null, "idle-timeout"),
+            new Flag(null, "header-timeout"),
+            new Flag(null, "body-timeout"),
+            new Flag(null, "min-body-rate"));
 
     private Flags() {}
 
@@ -105,7 +137,21 @@ public final class Flags {
         LogStyle style = LogStyle.TEXT;
         int port = Settings.DEFAULT_PORT;
         boolean view = true;
+        ServerLimits d = ServerLimits.defaults();
+        int maxConnections = d.maxConnections();
+        int maxRequests = d.maxConcurrentRequests();
+        Duration idle = d.idleTimeout();
+        Duration header = d.headerTimeout();
+        Duration body = d.bodyTimeout();
+        long minBodyRate = d.minBodyRate();
+        String address = null;
+        Path tlsCert = null;
+        Path tlsKey = null;
+        Path tlsClientCa = null;
+        Path authFile = null;
+        List<String> allowedOrigins = List.of();
         for (Map.Entry<String, String> e : values.entrySet()) {
+            String flag = e.getKey();
             String value = e.getValue();
             try {
                 switch (e.getKey()) {
@@ -114,6 +160,18 @@ public final class Flags {
                     case "log-format" -> style = LogStyle.parse(value);
                     case "port" -> port = port(value);
                     case "view" -> view = onOff("--view", value);
+                    case "max-connections" -> maxConnections = (int) number(flag, value, 1, 1_000_000);
+                    case "max-requests" -> maxRequests = (int) number(flag, value, 1, 100_000);
+                    case "idle-timeout" -> idle = duration(flag, value);
+                    case "header-timeout" -> header = duration(flag, value);
+                    case "body-timeout" -> body = duration(flag, value);
+                    case "min-body-rate" -> minBodyRate = number(flag, value, 0, Integer.MAX_VALUE);
+                    case "address" -> address = address(value);
+                    case "tls-cert" -> tlsCert = file(flag, value);
+                    case "tls-key" -> tlsKey = file(flag, value);
+                    case "tls-client-ca" -> tlsClientCa = file(flag, value);
+                    case "auth-file" -> authFile = file(flag, value);
+                    case "allowed-origins" -> allowedOrigins = origins(value);
                     default -> throw new IllegalStateException("flag without a setting: " + e.getKey());
                 }
             } catch (UsageException bad) {
@@ -123,7 +181,9 @@ public final class Flags {
                         : bad;
             }
         }
-        return Optional.of(new Settings(kv, level, port, style, view));
+        return Optional.of(new Settings(kv, level, port, style, view,
+                new ServerLimits(maxConnections, maxRequests, d.queueTimeout(), idle, header, body, minBodyRate),
+                new Security(address, tlsCert, tlsKey, tlsClientCa, authFile, allowedOrigins)));
     }
 
     /** True when {@code --version} is among the arguments: print the version and exit. */
@@ -142,6 +202,88 @@ public final class Flags {
             case "off", "false" -> false;
             default -> throw new UsageException("invalid " + flag + " value " + value + " (want on or off)");
         };
+    }
+
+    private static long number(String flag, String value, long min, long max) {
+        try {
+            long n = Long.parseLong(value);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("invalid --" + flag + " " + value + " (want a whole number from " + min + " to " + max + ")");
+    }
+
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+    /** A duration as Go writes one ({@code 1m30s}, {@code 500ms}, {@code 10s}), or whole seconds; 1 ms to 24 h. */
+    static Duration duration(String flag, String value) {
+        Duration total = Duration.ZERO;
+        try {
+            if (value.matches("\\d+")) {
+                total = Duration.ofSeconds(Long.parseLong(value));
+            } else {
+                Matcher m = DURATION_PART.matcher(value);
+                int at = 0;
+                while (at < value.length() && m.find(at) && m.start() == at) {
+                    long n = Long.parseLong(m.group(1));
+                    total = total.plus(switch (m.group(2)) {
+                        case "ms" -> Duration.ofMillis(n);
+                        case "s" -> Duration.ofSeconds(n);
+                        case "m" -> Duration.ofMinutes(n);
+                        default -> Duration.ofHours(n);
+                    });
+                    at = m.end();
+                }
+                if (at != value.length() || at == 0) {
+                    total = Duration.ZERO;
+                }
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            total = Duration.ZERO;
+        }
+        if (total.compareTo(Duration.ofMillis(1)) < 0 || total.compareTo(Duration.ofHours(24)) > 0) {
+            throw new UsageException("invalid --" + flag + " " + value + " (want a duration such as 10s, 500ms or 1m30s, from 1ms to 24h)");
+        }
+        return total;
+    }
+
+    private static Path file(String flag, String value) {
+        if (value.isBlank()) {
+            throw new UsageException("--" + flag + " needs a file name");
+        }
+        return Path.of(value);
+    }
+
+    /** An IP address literal or a host name that resolves (the listener binds to it). */
+    private static String address(String value) {
+        if (value.isBlank()) {
+            throw new UsageException("invalid --address: empty");
+        }
+        try {
+            InetAddress.getByName(value);
+        } catch (UnknownHostException | SecurityException e) {
+            throw new UsageException("invalid --address " + value + ": not an IP address or a known host name");
+        }
+        return value;
+    }
+
+    /** Web origins as browsers send them: scheme://host[:port], no path. */
+    private static List<String> origins(String value) {
+        List<String> out = new ArrayList<>();
+        for (String o : value.split(",")) {
+            String origin = o.strip();
+            if (origin.isEmpty()) {
+                continue;
+            }
+            if (!origin.matches("https?://[^/\\s]+")) {
+                throw new UsageException("invalid origin in --allowed-origins: " + origin + " (want scheme://host[:port])");
+            }
+            out.add(origin);
+        }
+        return out;
     }
 
     private static int port(String value) {

@@ -20,6 +20,9 @@ final class Logging {
     /** Store adapters: INFO at most, their call lines duplicate {@code chypervisord.store}'s. */
     private static final String STORE_ADAPTERS = "io.lochness.chypervisord.adapter.out";
 
+    /** One line per write and per refused request, at INFO whatever the level (AccessGuard). */
+    static final String AUDIT_LOGGER = "chypervisord.audit";
+
     /** JUL holds loggers weakly: these keep the levels set below alive. */
     private static final List<Logger> KEPT = new CopyOnWriteArrayList<>();
 
@@ -32,13 +35,15 @@ final class Logging {
         }
         ConsoleHandler handler = new ConsoleHandler();
         handler.setFormatter(style == LogStyle.JSON ? new JsonLogFormat() : new LogFormat());
-        handler.setLevel(level.julLevel());
+        // The audit trail is at INFO whatever --log-level says.
+        handler.setLevel(level.julLevel().intValue() < Level.INFO.intValue() ? level.julLevel() : Level.INFO);
         root.addHandler(handler);
         root.setLevel(atLeast(level.julLevel(), Level.WARNING));
         for (String name : OWN_LOGGERS) {
             keep(name, level.julLevel());
         }
         keep(STORE_ADAPTERS, atLeast(level.julLevel(), Level.INFO));
+        keep(AUDIT_LOGGER, Level.INFO);
     }
 
     private static Level atLeast(Level level, Level floor) {

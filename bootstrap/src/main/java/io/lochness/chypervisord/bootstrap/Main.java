@@ -28,6 +28,12 @@ public final class Main {
      */
     private static void awaitSignal(Chypervisord app) {
         CountDownLatch signalled = new CountDownLatch(1);
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> Thread.ofPlatform().name("chypervisord-reload")
+                    .start(app::reload));
+        } catch (IllegalArgumentException e) {
+            // SIGHUP ignored when the JVM started (nohup): no reload then.
+        }
         for (String name : new String[] {"TERM", "INT"}) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> signalled.countDown());
@@ -87,6 +93,17 @@ public final class Main {
                 return checkOnly(settings, out);
             }
             Logging.configure(settings.logLevel(), settings.logStyle());
+            // Before the store is opened, so that a taken port is the only line printed; a bad --kv
+            // is still reported first, as the usage error it is.
+            // The access file and the certificates too: a bad one is one line and status 2.
+            settings.security().loadRules();
+            settings.security().loadTls();
+            try {
+                Chypervisord.requirePortFree(settings.security().address(), settings.port());
+            } catch (IllegalStateException taken) {
+                StoreModule.choice(settings);
+                throw taken;
+            }
             return new Launch(DaggerChypervisordComponent.factory().create(settings).app().start(), 0);
         } catch (UsageException e) {
             err.println("chypervisord: " + e.getMessage());

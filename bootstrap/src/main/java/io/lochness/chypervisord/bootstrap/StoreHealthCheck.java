@@ -32,6 +32,8 @@ final class StoreHealthCheck implements HealthCheck {
         return "store";
     }
 
+    private volatile String lastFailure;
+
     @Override
     public HealthCheckResponse call() {
         HealthCheckResponse.Builder response = HealthCheckResponse.builder().detail("store", store.name());
@@ -39,9 +41,19 @@ final class StoreHealthCheck implements HealthCheck {
                 .detail("viewRevision", v.appliedRevision()));
         try {
             store.ping();
+            lastFailure = null;
             return response.status(HealthCheckResponse.Status.UP).build();
         } catch (RuntimeException e) {
-            return response.status(HealthCheckResponse.Status.DOWN).detail("error", String.valueOf(e.getMessage())).build();
+            // The store's address and its own error text go to the log (once per change), not to
+            // whoever can reach the open health endpoint.
+            String message = String.valueOf(e.getMessage());
+            if (!message.equals(lastFailure)) {
+                lastFailure = message;
+                System.getLogger(StoreHealthCheck.class.getName()).log(System.Logger.Level.WARNING,
+                        "store health check failed: " + message);
+            }
+            return response.status(HealthCheckResponse.Status.DOWN)
+                    .detail("error", "the " + store.name() + " store does not answer (the server log has the details)").build();
         }
     }
 }

@@ -61,8 +61,13 @@ class FlagsTest {
     }
 
     /** A valid value of each flag; a flag added to Flags.FLAGS without one here fails everyFlagComesFromTheEnvironment. */
-    private static final Map<String, String> SAMPLES = Map.of(
-            "kv", "mem://", "log-level", "debug", "log-format", "json", "port", "18000", "view", "off");
+    private static final Map<String, String> SAMPLES = Map.ofEntries(
+            Map.entry("kv", "mem://"), Map.entry("log-level", "debug"), Map.entry("log-format", "json"),
+            Map.entry("port", "18000"), Map.entry("view", "off"), Map.entry("address", "127.0.0.1"),
+            Map.entry("tls-cert", "cert.pem"), Map.entry("tls-key", "key.pem"), Map.entry("tls-client-ca", "ca.pem"),
+            Map.entry("auth-file", "access"), Map.entry("allowed-origins", "https://ops.example"),
+            Map.entry("max-connections", "300"), Map.entry("max-requests", "7"), Map.entry("idle-timeout", "90s"),
+            Map.entry("header-timeout", "5s"), Map.entry("body-timeout", "5s"), Map.entry("min-body-rate", "100"));
 
     @Test
     @DisplayName("every flag can come from CHYPERVISORD_<LONG NAME>, with the same effect as on the command line")
@@ -113,6 +118,45 @@ class FlagsTest {
     @DisplayName("-h says that flags come from the environment too")
     void helpSaysEnvironment() {
         assertThat(Flags.USAGE).contains("CHYPERVISORD_KV", "CHYPERVISORD_PORT", "CHYPERVISORD_LOG_LEVEL",
-                "command line wins", "--log-format", "--version");
+                "command line wins", "--log-format", "--version", "--view");
+    }
+
+    @Test
+    @DisplayName("the limit and timeout flags set the server's limits; unset, they are the defaults")
+    void limitFlags() {
+        var limits = Flags.parse("--max-connections=300", "--max-requests", "7", "--idle-timeout=1m30s",
+                "--header-timeout", "5s", "--body-timeout=2500ms", "--min-body-rate=0").orElseThrow().limits();
+        assertThat(limits.maxConnections()).isEqualTo(300);
+        assertThat(limits.maxConcurrentRequests()).isEqualTo(7);
+        assertThat(limits.idleTimeout()).isEqualTo(java.time.Duration.ofSeconds(90));
+        assertThat(limits.headerTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(limits.bodyTimeout()).isEqualTo(java.time.Duration.ofMillis(2500));
+        assertThat(limits.minBodyRate()).isZero();
+        var defaults = Flags.parse().orElseThrow().limits();
+        assertThat(defaults).isEqualTo(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaults());
+        assertThat(defaults.idleTimeout()).isEqualTo(java.time.Duration.ofSeconds(60));
+        assertThat(defaults.headerTimeout()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(Flags.parse("--idle-timeout=45").orElseThrow().limits().idleTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(45));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--max-connections=0", "--max-connections=x", "--max-requests=-1", "--idle-timeout=0s",
+        "--idle-timeout=5x", "--header-timeout=", "--body-timeout=25h", "--min-body-rate=-5", "--idle-timeout=1m30"})
+    @DisplayName("a bad limit or duration is a usage error")
+    void badLimits(String flag) {
+        assertThatThrownBy(() -> Flags.parse(flag)).isInstanceOf(UsageException.class).hasMessageContaining("--");
+    }
+
+    @Test
+    @DisplayName("default limits follow the heap and the open-file limit: 96 MB gives 768 connections and 12 requests")
+    void defaultLimitsAreSizedFromTheHeap() {
+        long heap96 = 96L << 20;
+        assertThat(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaultMaxConnections(heap96, 65536)).isEqualTo(768);
+        assertThat(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaultMaxConnections(heap96, 1024)).isEqualTo(768);
+        assertThat(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaultMaxConnections(heap96, 512)).isEqualTo(384);
+        assertThat(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaultMaxConnections(1L << 30, 65536)).isEqualTo(8192);
+        assertThat(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaultMaxConcurrentRequests(heap96)).isEqualTo(12);
+        assertThat(io.lochness.chypervisord.adapter.in.http.ServerLimits.defaultMaxConcurrentRequests(16L << 20)).isEqualTo(8);
     }
 }

@@ -31,16 +31,37 @@ final class ChildProcess implements AutoCloseable {
         this.stderr = stderr;
     }
 
+    /**
+     * The JVM options the scripts ({@code scripts/lib.sh}) and the systemd unit ship; PackagingTest
+     * checks that both still say exactly this.
+     */
+    static final List<String> SHIPPED_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xmx96m", "-XX:+ExitOnOutOfMemoryError");
+
     /** Starts {@code java -jar chypervisord.jar --kv mem:// -p <free port> extraArgs...}. */
     static ChildProcess start(String... extraArgs) {
+        return start(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), 0, freePort(), extraArgs);
+    }
+
+    /** Starts the jar with the JVM options the scripts and the unit ship. */
+    static ChildProcess startShipped(String... extraArgs) {
+        return start(SHIPPED_JVM_OPTIONS, 0, freePort(), extraArgs);
+    }
+
+    /**
+     * Starts {@code java jvmOptions -jar chypervisord.jar --kv mem:// -p port extraArgs...}; with
+     * {@code fileLimit > 0}, under {@code ulimit -n fileLimit} (through bash).
+     */
+    static ChildProcess start(List<String> jvmOptions, int fileLimit, int port, String... extraArgs) {
         if (!Files.isRegularFile(JAR)) {
             throw new AssertionError(JAR.toAbsolutePath() + " is missing: this test runs in the integration-test phase, after package (mvn verify)");
         }
-        int port = freePort();
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                "--sun-misc-unsafe-memory-access=allow",
+        List<String> cmd = new ArrayList<>();
+        if (fileLimit > 0) {
+            cmd.addAll(List.of("bash", "-c", "ulimit -n " + fileLimit + " && exec \"$@\"", "bash"));
+        }
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-Xshare:auto", "--sun-misc-unsafe-memory-access=allow",
                 "-jar", JAR.toString(), "--kv", "mem://", "-p", Integer.toString(port)));
         cmd.addAll(List.of(extraArgs));
         try {
@@ -57,6 +78,10 @@ final class ChildProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     static int freePort() {
@@ -97,7 +122,7 @@ final class ChildProcess implements AutoCloseable {
         try {
             if (!process.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new AssertionError("chypervisord did not exit within " + bound + " of SIGTERM; stderr:\n" + stderr());
+                throw new AssertionError("chypervisord did not exit within " + bound + "; stderr:\n" + stderr());
             }
             return process.exitValue();
         } catch (InterruptedException e) {

@@ -59,7 +59,7 @@ class PackagingTest {
         assertThat(service.get("DynamicUser")).containsExactly("yes");
         assertThat(service).doesNotContainKey("User");
         assertThat(service.get("Environment"))
-                .contains("\"JAVA_OPTS=-XX:+UseSerialGC -Xmx96m\"", "MALLOC_ARENA_MAX=2");
+                .contains("\"JAVA_OPTS=" + String.join(" ", ChildProcess.SHIPPED_JVM_OPTIONS) + "\"", "MALLOC_ARENA_MAX=2");
     }
 
     @Test
@@ -81,7 +81,7 @@ class PackagingTest {
         assertThat(lines).allSatisfy(l -> assertThat(l.isBlank() || l.startsWith("#")).as(l).isTrue());
         String text = String.join("\n", lines);
         assertThat(text).contains("#CHYPERVISORD_ARGS=\"--kv etcd://10.0.0.1:2379 -p 17000\"",
-                "#ETCD_USERNAME=", "#ETCD_PASSWORD=", "#JAVA_OPTS=\"-XX:+UseSerialGC -Xmx96m\"");
+                "#ETCD_USERNAME=", "#ETCD_PASSWORD=", "#JAVA_OPTS=\"" + String.join(" ", ChildProcess.SHIPPED_JVM_OPTIONS) + "\"");
     }
 
     /**
@@ -117,5 +117,14 @@ class PackagingTest {
         String text = Files.readString(launcher);
         assertThat(text).startsWith("#!/bin/sh\n").contains("\"$home/runtime/bin/java\"")
                 .doesNotContain("JAVA_HOME").doesNotContain("/usr/bin/java");
+    }
+
+    @Test
+    void scriptsShipTheSameJvmOptionsAsTheUnit_exitOnOutOfMemoryIncluded() throws IOException {
+        String lib = Files.readString(Path.of("..", "scripts", "lib.sh"), StandardCharsets.UTF_8);
+        assertThat(lib).contains("SERVICE_JAVA_OPTS_DEFAULT=\"" + String.join(" ", ChildProcess.SHIPPED_JVM_OPTIONS) + "\"");
+        assertThat(ChildProcess.SHIPPED_JVM_OPTIONS).contains("-XX:+ExitOnOutOfMemoryError");
+        assertThat(Files.readString(DEFAULTS, StandardCharsets.UTF_8))
+                .contains("#JAVA_OPTS=\"" + String.join(" ", ChildProcess.SHIPPED_JVM_OPTIONS) + "\"");
     }
 }

@@ -18,6 +18,11 @@ public record HypervisorPatch(
 
     public static final HypervisorPatch EMPTY = new HypervisorPatch(null, null, null, null, null, null, null, null);
 
+    /** A patch is what a request gives: its metadata must be within the {@link Limits}. */
+    public HypervisorPatch {
+        Limits.checkMetadata(metadata);
+    }
+
     /** {@code current} with every given field replaced. The id is never changed here. */
     public Hypervisor applyTo(Hypervisor current) {
         return new Hypervisor(

@@ -18,6 +18,8 @@ import io.lochness.chypervisord.domain.model.HypervisorAlreadyExistsException;
 import io.lochness.chypervisord.domain.model.HypervisorHasGuestsException;
 import io.lochness.chypervisord.domain.model.HypervisorNotFoundException;
 import io.lochness.chypervisord.domain.model.InvalidInputException;
+import io.lochness.chypervisord.domain.model.LimitExceededException;
+import io.lochness.chypervisord.domain.model.Limits;
 import io.lochness.chypervisord.domain.model.PreconditionFailedException;
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
 import io.lochness.chypervisord.domain.model.StoredDataInvalidException;
@@ -37,6 +39,7 @@ public final class ErrorMapping {
     public static Status status(ChypervisordException e) {
         return switch (e) {
             case InvalidInputException x -> Status.BAD_REQUEST_400;
+            case LimitExceededException x -> Status.REQUEST_ENTITY_TOO_LARGE_413;
             case HypervisorNotFoundException x -> Status.NOT_FOUND_404;
             case SubnetNotFoundException x -> Status.NOT_FOUND_404;
             case HypervisorAlreadyExistsException x -> Status.CONFLICT_409;
@@ -48,20 +51,31 @@ public final class ErrorMapping {
         };
     }
 
-    static void register(HttpRouting.Builder routing, ObjectMapper mapper) {
+    /**
+     * The routing's error handlers. A 503 names the kind of store ({@code storeKind}) only: the
+     * store's address and its own error text go to the log, not to clients.
+     */
+    static void register(HttpRouting.Builder routing, ObjectMapper mapper, String storeKind) {
         routing.error(ChypervisordException.class, (req, res, e) -> {
             Status status = status(e);
             if (status.code() >= 500) {
                 LOG.log(System.Logger.Level.WARNING, req.prologue().method().text() + " " + req.path().absolute().path()
                         + ": " + e.getMessage());
             }
+            String message = e.getMessage();
             if (e instanceof StoreUnavailableException) {
                 res.header(HeaderNames.RETRY_AFTER, "1");
+                message = "the " + storeKind + " store is unavailable; retry later (the server log has the details)";
             }
-            sendError(req, res, mapper, status, e.getMessage());
+            sendError(req, res, mapper, status, message);
         });
         routing.error(PayloadTooLargeException.class,
                 (req, res, e) -> sendError(req, res, mapper, Status.REQUEST_ENTITY_TOO_LARGE_413, e.getMessage()));
+        routing.error(MalformedRequestException.class, (req, res, e) -> {
+            // Where the next request would start is unknown: ConnectionGuard closes once this is out.
+            res.header(HeaderValues.CONNECTION_CLOSE);
+            sendError(req, res, mapper, Status.BAD_REQUEST_400, e.getMessage());
+        });
         routing.error(MethodNotAllowedException.class,
                 (req, res, e) -> sendError(req, res, mapper, Status.METHOD_NOT_ALLOWED_405, e.getMessage()));
         routing.error(HttpException.class,
@@ -80,7 +94,26 @@ public final class ErrorMapping {
      */
     public static DirectHandlers directHandlers(ObjectMapper mapper) {
         DirectHandler json = (request, type, status, headers, message) -> {
+            if (status == Status.NOT_IMPLEMENTED_501) {
+                // A transfer coding other than chunked: the client's doing, so a 4xx like every other.
+                status = Status.BAD_REQUEST_400;
+                message = "the only transfer coding accepted is chunked";
+            } else if (status == Status.INTERNAL_SERVER_ERROR_500) {
+                // Before routing Helidon only parses what the client sent; some parse failures (a tab
+                // in the request line: "Token contains control character") surface as its internal
+                // error. They are the client's: 400, and no stack trace in the log for each one.
+                status = Status.BAD_REQUEST_400;
+                message = "the request could not be parsed as HTTP/1.1";
+            }
             String text = message == null || message.isBlank() ? status.reasonPhrase() : message;
+            if (status == Status.REQUEST_ENTITY_TOO_LARGE_413) {
+                // Helidon refuses a declared (or chunked) length over the limit before reading the body.
+                text = "the request body is over the limit of " + Limits.REQUEST_BODY_BYTES + " bytes";
+            } else if (status == Status.SERVICE_UNAVAILABLE_503) {
+                // Over the limit of requests in flight (and the wait for a turn is over).
+                headers.set(HeaderNames.RETRY_AFTER, "1");
+                text = "too many requests in flight; retry";
+            }
             byte[] body;
             try {
                 body = mapper.writeValueAsBytes(new ErrorJson(status.reasonPhrase().equals(text) ? text

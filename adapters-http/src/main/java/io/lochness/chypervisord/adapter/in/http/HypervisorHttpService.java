@@ -23,7 +23,11 @@ import io.lochness.chypervisord.domain.model.Precondition;
 import io.lochness.chypervisord.domain.model.SubnetId;
 import io.lochness.chypervisord.domain.model.Versioned;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
+import io.helidon.common.concurrency.limits.FixedLimit;
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http1.Http1Config;
+import io.lochness.chypervisord.domain.model.Limits;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -63,22 +67,63 @@ public final class HypervisorHttpService implements HttpService {
      */
     public static HttpRouting.Builder routing(
             HttpRouting.Builder routing, HypervisorService service, ObjectMapper mapper) {
-        ErrorMapping.register(routing, mapper);
+        return routing(routing, service, mapper, "key-value");
+    }
+
+    private static HttpRouting.Builder routing(
+            HttpRouting.Builder routing, HypervisorService service, ObjectMapper mapper, String storeKind) {
+        ErrorMapping.register(routing, mapper, storeKind);
         return routing.addFilter(HypervisorHttpService::options)
                 .register(ROOT, new HypervisorHttpService(service, mapper));
     }
 
     /**
-     * Configures a server for the API: the JSON error bodies for requests refused before routing,
-     * and the routing ({@link #routing(HttpRouting.Builder, HypervisorService, ObjectMapper)}) after
-     * whatever {@code more} adds first (filters, other services).
+     * Configures a server for the API with the default {@link HttpOptions}; see {@link
+     * #configure(WebServerConfig.Builder, HttpOptions, HypervisorService, ObjectMapper, Consumer)}.
      */
     public static WebServerConfig.Builder configure(WebServerConfig.Builder server, HypervisorService service,
             ObjectMapper mapper, Consumer<HttpRouting.Builder> more) {
+        return configure(server, HttpOptions.defaults(), service, mapper, more);
+    }
+
+    /**
+     * Configures a server for the API: the connection and request limits and deadlines ({@link
+     * ServerLimits}, {@link ConnectionGuard}), TCP_NODELAY (answers written in more than one piece
+     * would otherwise wait for the client's delayed ACK), the largest body ({@link
+     * Limits#REQUEST_BODY_BYTES}, refused with 413 from its declared length before any of it is
+     * read, by {@link ConnectionGuard}), the JSON error bodies for requests refused before routing, the canonical-path check
+     * ({@link RequestTarget}), whatever {@code more} adds (filters, other services), who may do
+     * what ({@link AccessGuard}, after {@code more} so that the request log and metrics see
+     * refusals too), and the routing ({@link #routing(HttpRouting.Builder, HypervisorService,
+     * ObjectMapper)}).
+     */
+    public static WebServerConfig.Builder configure(WebServerConfig.Builder server, HttpOptions options,
+            HypervisorService service, ObjectMapper mapper, Consumer<HttpRouting.Builder> more) {
+        ServerLimits limits = options.limits();
+        ConnectionGuard guard = new ConnectionGuard(limits);
         return server.directHandlers(ErrorMapping.directHandlers(mapper))
+                .maxTcpConnections(limits.maxConnections())
+                .concurrencyLimit(FixedLimit.builder()
+                        .permits(limits.maxConcurrentRequests())
+                        .queueLength(limits.maxConnections())
+                        .queueTimeout(limits.queueTimeout())
+                        .build())
+                .idleConnectionTimeout(limits.idleTimeout())
+                .idleConnectionPeriod(ConnectionGuard.SWEEP.multipliedBy(4))
+                .connectionOptions(guard.socketOptions(SocketOptions.builder().tcpNoDelay(true).build()))
+                // Only this HTTP/1 configuration: with a discovered one beside it, Helidon would sniff
+                // each connection's first bytes to choose, and close one whose first line is too long
+                // without an answer.
+                .protocolsDiscoverServices(false)
+                .addProtocol(Http1Config.builder()
+                        .addReceiveListener(guard.receiveListener())
+                        .build())
                 .routing(routing -> {
+                    routing.addFilter(guard.filter(mapper));
+                    routing.addFilter(new RequestTarget(mapper));
                     more.accept(routing);
-                    routing(routing, service, mapper);
+                    routing.addFilter(options.access().filter(mapper));
+                    routing(routing, service, mapper, options.storeKind());
                 });
     }
 
@@ -138,7 +183,7 @@ public final class HypervisorHttpService implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        Versioned<Hypervisor> created = service.create(bodies.hypervisor(bodies.object(req.content().inputStream())));
+        Versioned<Hypervisor> created = service.create(bodies.hypervisor(bodies.object(ConnectionGuard.body(req))));
         res.header(HeaderNames.LOCATION, ROOT + "/" + created.value().id());
         sendRecord(req, res, Status.CREATED_201, created);
     }
@@ -150,7 +195,7 @@ public final class HypervisorHttpService implements HttpService {
     private void update(ServerRequest req, ServerResponse res) {
         HypervisorId id = id(req);
         Precondition precondition = precondition(req);
-        var patch = bodies.hypervisor(bodies.object(req.content().inputStream()));
+        var patch = bodies.hypervisor(bodies.object(ConnectionGuard.body(req)));
         sendRecord(req, res, Status.OK_200, service.update(id, patch, precondition));
     }
 
@@ -166,7 +211,7 @@ public final class HypervisorHttpService implements HttpService {
     private void updateConfig(ServerRequest req, ServerResponse res) {
         HypervisorId id = id(req);
         Precondition precondition = precondition(req);
-        var changes = bodies.config(bodies.object(req.content().inputStream()));
+        var changes = bodies.config(bodies.object(ConnectionGuard.body(req)));
         send(req, res, Status.OK_200, service.updateConfig(id, changes, precondition));
     }
 
@@ -177,7 +222,7 @@ public final class HypervisorHttpService implements HttpService {
     private void addSubnets(ServerRequest req, ServerResponse res) {
         HypervisorId id = id(req);
         Precondition precondition = precondition(req);
-        var subnets = bodies.subnets(bodies.object(req.content().inputStream()));
+        var subnets = bodies.subnets(bodies.object(ConnectionGuard.body(req)));
         send(req, res, Status.OK_200, service.addSubnets(id, subnets, precondition));
     }
 

@@ -14,8 +14,17 @@ import io.lochness.chypervisord.domain.model.MacAddress;
 import io.lochness.chypervisord.domain.model.Resources;
 import io.lochness.chypervisord.domain.model.SubnetId;
 import io.lochness.chypervisord.domain.model.Text;
+import io.helidon.http.RequestException;
+import io.helidon.webserver.CloseConnectionException;
+import io.helidon.http.Status;
+import io.lochness.chypervisord.domain.model.Limits;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.math.BigInteger;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -27,8 +36,8 @@ import java.util.Map;
  * bytes itself rather than leaving it to content negotiation. Every type error names the field.
  */
 final class RequestBodies {
-    /** The largest body the API reads: 1 MiB. */
-    static final int MAX_BODY_BYTES = 1 << 20;
+    /** The largest body the API reads: 1 MiB ({@link Limits#REQUEST_BODY_BYTES}). */
+    static final int MAX_BODY_BYTES = Limits.REQUEST_BODY_BYTES;
 
     private static final BigInteger MAX_LONG = BigInteger.valueOf(Long.MAX_VALUE);
 
@@ -38,20 +47,20 @@ final class RequestBodies {
         this.mapper = mapper;
     }
 
-    /** Reads at most {@link #MAX_BODY_BYTES} bytes and parses them as one JSON object. */
+    /**
+     * Reads at most {@link #MAX_BODY_BYTES} bytes and parses them as one JSON object. A broken
+     * chunked framing is a {@link MalformedRequestException}; bytes that are not valid UTF-8
+     * (overlong forms and encoded surrogates included, which Jackson would let through) are 400.
+     */
     JsonNode object(InputStream body) {
-        byte[] bytes;
-        try {
-            bytes = body.readNBytes(MAX_BODY_BYTES + 1);
-        } catch (IOException e) {
-            throw new InvalidInputException("could not read the request body: " + e.getMessage());
-        }
+        byte[] bytes = read(body);
         if (bytes.length > MAX_BODY_BYTES) {
-            throw new PayloadTooLargeException("request body is larger than " + MAX_BODY_BYTES + " bytes");
+            throw new PayloadTooLargeException("the request body is over the limit of " + MAX_BODY_BYTES + " bytes");
         }
         if (isBlank(bytes)) {
             throw new InvalidInputException("request body is empty: send a JSON object");
         }
+        requireUtf8(bytes);
         JsonNode node;
         try {
             node = mapper.readTree(bytes);
@@ -65,6 +74,56 @@ final class RequestBodies {
                     "request body must be a JSON object, got " + (node == null ? "nothing" : describe(node)));
         }
         return node;
+    }
+
+    /**
+     * Up to one byte over the limit. Helidon 4.5 parses a chunk size with {@code
+     * Integer.parseUnsignedInt} inside this read, so a size such as {@code zz}, {@code -1}, {@code
+     * ffffffffff} or one with an extension ({@code 5;a=b}) surfaces here as a NumberFormatException:
+     * every such failure is the client's framing, not a server fault.
+     */
+    private static byte[] read(InputStream body) {
+        try {
+            return body.readNBytes(MAX_BODY_BYTES + 1);
+        } catch (CloseConnectionException e) {
+            // The socket is gone (the client left, or ConnectionGuard closed it): no one to answer.
+            throw e;
+        } catch (RequestException e) {
+            if (e.status() == Status.REQUEST_ENTITY_TOO_LARGE_413) {
+                throw new PayloadTooLargeException("the request body is over the limit of " + MAX_BODY_BYTES + " bytes");
+            }
+            throw new MalformedRequestException("the request body's framing is invalid: " + e.getMessage());
+        } catch (NumberFormatException e) {
+            throw new MalformedRequestException(
+                    "the request body's chunked framing is invalid: a chunk size must be hexadecimal digits only"
+                            + " (no sign, no chunk extensions) and below 2^31");
+        } catch (UncheckedIOException e) {
+            if (e.getCause() instanceof java.net.SocketException) {
+                throw new CloseConnectionException("the connection broke while reading the request body", e);
+            }
+            throw new MalformedRequestException("could not read the request body: " + e.getMessage());
+        } catch (IOException e) {
+            throw new MalformedRequestException("could not read the request body: " + e.getMessage());
+        } catch (RuntimeException e) {
+            throw new MalformedRequestException("the request body's framing is invalid: " + e.getMessage());
+        }
+    }
+
+    /** Strict UTF-8: Jackson decodes overlong forms ({@code C0 AF} as '/'), the JDK's decoder refuses them. */
+    static void requireUtf8(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                try {
+                    StandardCharsets.UTF_8.newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(bytes));
+                } catch (CharacterCodingException e) {
+                    throw new InvalidInputException("request body is not valid UTF-8 (" + e.getMessage() + ")");
+                }
+                return;
+            }
+        }
     }
 
     /**
@@ -130,6 +189,7 @@ final class RequestBodies {
                                 + describe(v));
             }
         }
+        Limits.checkConfigChanges(out);
         return out;
     }
 
@@ -146,6 +206,7 @@ final class RequestBodies {
             }
             out.put(subnet, new BridgeName(v.textValue()));
         }
+        Limits.checkSubnetChanges(out);
         return out;
     }
 

@@ -13,6 +13,7 @@ import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
 import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
 import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
+import io.lochness.chypervisord.domain.model.Limits;
 import io.lochness.chypervisord.domain.service.HypervisorRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -1344,6 +1345,107 @@ public abstract class HttpApiContract {
         assertError(send("PATCH", "/hypervisors/" + id, big), 413);
         assertError(send("PATCH", "/hypervisors/" + id + "/config", "{\"k\":\"" + "x".repeat(1 << 20) + "\"}"), 413);
         assertThat(fetch(id)).isEqualTo(before);
+        assertThat(get("/hypervisors/" + id + "/config").json()).isEqualTo(tree("{}"));
+    }
+
+    // ---------------------------------------------------------------- per-request size limits (Limits)
+
+    private static Map<String, String> entries(int n, int keyLength, int valueLength) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            String k = "k" + i;
+            m.put(k + "x".repeat(Math.max(0, keyLength - k.length())), "v".repeat(valueLength));
+        }
+        return m;
+    }
+
+    /** A 413 whose message names the limit and its value; nothing stored. */
+    private void assertOverLimit(Resp r, String named, int limit) {
+        assertError(r, 413);
+        assertThat(r.json().get("message").textValue()).as(r.toString()).contains(named).contains(Integer.toString(limit));
+    }
+
+    @Test
+    @DisplayName("metadata at its limits is stored; one entry, one key byte or one value byte more is 413 naming the limit")
+    void givenMetadataOverALimit_writes_return413NamingIt() {
+        String id = newId();
+        JsonNode before = create(id);
+        Resp atLimits = send("PATCH", "/hypervisors/" + id,
+                json(Map.of("metadata", entries(Limits.METADATA_ENTRIES, 8, 16))));
+        assertThat(atLimits.status()).as(atLimits.toString()).isEqualTo(200);
+        Map<String, String> big = new LinkedHashMap<>();
+        big.put("k".repeat(Limits.METADATA_KEY_BYTES), "v".repeat(Limits.METADATA_VALUE_BYTES));
+        assertThat(send("PATCH", "/hypervisors/" + id, json(Map.of("metadata", big))).status()).isEqualTo(200);
+        JsonNode stored = fetch(id);
+
+        assertOverLimit(send("PATCH", "/hypervisors/" + id,
+                json(Map.of("metadata", entries(Limits.METADATA_ENTRIES + 1, 8, 1)))),
+                "metadata entries", Limits.METADATA_ENTRIES);
+        assertOverLimit(send("PATCH", "/hypervisors/" + id,
+                json(Map.of("metadata", Map.of("k".repeat(Limits.METADATA_KEY_BYTES + 1), "v")))),
+                "metadata key", Limits.METADATA_KEY_BYTES);
+        // UTF-8 bytes, not characters: 2,049 two-byte characters are 4,098 bytes.
+        assertOverLimit(send("PATCH", "/hypervisors/" + id,
+                json(Map.of("metadata", Map.of("k", "\u00e9".repeat(Limits.METADATA_VALUE_BYTES / 2 + 1))))),
+                "metadata value", Limits.METADATA_VALUE_BYTES);
+        String other = newId();
+        assertOverLimit(send("POST", "/hypervisors", json(Map.of("id", other,
+                "metadata", entries(Limits.METADATA_ENTRIES + 1, 8, 1)))), "metadata entries", Limits.METADATA_ENTRIES);
+        assertError(get("/hypervisors/" + other), 404);
+        assertThat(fetch(id)).isEqualTo(stored);
+        assertThat(stored).isNotEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("config: a value over its size, or more keys than one request may change, is 413 naming the limit")
+    void givenConfigOverALimit_patch_returns413NamingIt() {
+        String id = newId();
+        create(id);
+        String path = "/hypervisors/" + id + "/config";
+        Map<String, String> atLimit = new LinkedHashMap<>();
+        atLimit.put("big", "x".repeat(Limits.CONFIG_VALUE_BYTES));
+        atLimit.putAll(entries(31, 4, 1));
+        Resp ok = send("PATCH", path, json(atLimit));
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        JsonNode stored = get(path).json();
+
+        assertOverLimit(send("PATCH", path, json(Map.of("big", "x".repeat(Limits.CONFIG_VALUE_BYTES + 1)))),
+                "config value", Limits.CONFIG_VALUE_BYTES);
+        assertOverLimit(send("PATCH", path, json(entries(Limits.CONFIG_KEYS_PER_REQUEST + 1, 4, 1))),
+                "config keys", Limits.CONFIG_KEYS_PER_REQUEST);
+        assertThat(get(path).json()).isEqualTo(stored);
+    }
+
+    @Test
+    @DisplayName("subnets: more than one request may add is 413 naming the limit")
+    void givenTooManySubnets_patch_returns413NamingIt() {
+        String id = newId();
+        create(id);
+        Map<String, String> subnets = new LinkedHashMap<>();
+        for (int i = 0; i <= Limits.SUBNETS_PER_REQUEST; i++) {
+            subnets.put(UUID.randomUUID().toString(), "br0");
+        }
+        assertOverLimit(send("PATCH", "/hypervisors/" + id + "/subnets", json(subnets)),
+                "subnets", Limits.SUBNETS_PER_REQUEST);
+        assertThat(get("/hypervisors/" + id + "/subnets").json()).isEqualTo(tree("{}"));
+    }
+
+    @Test
+    @DisplayName("a body that is not valid UTF-8 (an overlong '/', an encoded surrogate, a lone continuation byte) is 400")
+    void givenInvalidUtf8Body_writes_return400() {
+        String id = newId();
+        create(id);
+        for (byte[] bad : List.of(new byte[] {(byte) 0xc0, (byte) 0xaf}, new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+                new byte[] {(byte) 0x80}, new byte[] {(byte) 0xe0, (byte) 0x80, (byte) 0xaf})) {
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            body.writeBytes("{\"a\":\"x".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            body.writeBytes(bad);
+            body.writeBytes("y\"}".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            Resp r = rawRequest("PATCH /hypervisors/" + id + "/config HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                    + "Content-Length: " + body.size() + "\r\n\r\n" + new String(body.toByteArray(), java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertError(r, 400);
+            assertThat(r.json().get("message").textValue()).contains("UTF-8");
+        }
         assertThat(get("/hypervisors/" + id + "/config").json()).isEqualTo(tree("{}"));
     }
 
