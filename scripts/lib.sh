@@ -91,11 +91,13 @@ ensure_wrk() {
 }
 
 # The service's default JVM flags (JAVA_OPTS overrides them in run.sh, CHYP_JAVA_OPTS in the
-# benchmark): the serial collector and a 96 MB heap, which holds the list of 10,000 hypervisors
-# with room to spare (README, "Performance"). Raise -Xmx for much larger fleets.
+# benchmark): the serial collector and a heap that starts at 32 MB and may grow to 512 MB, which
+# holds the registry view of 100,000 hypervisors with room for requests (README, "Stores" and
+# "Performance"); a small fleet keeps the heap small. Raise -Xmx by about 2.5 MB per 1,000
+# hypervisors beyond that.
 # -XX:+ExitOnOutOfMemoryError: a JVM out of heap exits (status 3) so that a supervisor restarts it,
 # rather than living on with a GC that runs all the time and answers nothing.
-SERVICE_JAVA_OPTS_DEFAULT="-XX:+UseSerialGC -Xmx96m -XX:+ExitOnOutOfMemoryError"
+SERVICE_JAVA_OPTS_DEFAULT="-XX:+UseSerialGC -Xms32m -Xmx512m -XX:+ExitOnOutOfMemoryError"
 # Fewer glibc malloc arenas: the JVM's native allocations then fragment less (about 10 MB of RSS).
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 

@@ -48,9 +48,11 @@ public final class Flags {
                   --version: print the version and the git commit, and exit
             Every flag can also be set in the environment as CHYPERVISORD_ and its long name in
             capitals, - as _ (CHYPERVISORD_KV, CHYPERVISORD_LOG_LEVEL, CHYPERVISORD_LOG_FORMAT,
-            CHYPERVISORD_PORT, CHYPERVISORD_VIEW, CHYPERVISORD_AUTH_FILE, ...); a flag on the command
-            line wins over its variable. SIGHUP re-reads the certificates and the access file.
-            Environment: ETCD_USERNAME, ETCD_PASSWORD (etcd), CONSUL_HTTP_TOKEN, CONSUL_DATACENTER (Consul)
+            CHYPERVISORD_PORT, CHYPERVISORD_VIEW, CHYPERVISORD_AUTH_FILE, ...); the command line wins
+            over the variable. SIGHUP re-reads the certificates and the access file.
+            Store environment: ETCD_USERNAME, ETCD_PASSWORD, ETCD_CACERT, ETCD_CERT, ETCD_KEY (etcd);
+            CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY,
+            CONSUL_TLS_SERVER_NAME (Consul's own); CONSUL_DATACENTER (chypervisord's: sent as ?dc=)
             """;
 
     /** A flag that takes a value: its one-letter name (or null) and its long name. */

@@ -3,6 +3,7 @@ package io.lochness.chypervisord.bootstrap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -75,8 +76,17 @@ class FlagsTest {
         for (Flags.Flag flag : Flags.FLAGS) {
             String value = SAMPLES.get(flag.longName());
             assertThat(value).as("a sample value for --%s in FlagsTest.SAMPLES", flag.longName()).isNotNull();
-            Settings fromEnv = Flags.parse(Map.of(flag.envName(), value)).orElseThrow();
-            Settings fromArgs = Flags.parse(Map.of(), "--" + flag.longName(), value).orElseThrow();
+            // The TLS flags only make sense together: each comes with its companions on the command line.
+            List<String> companions = flag.longName().startsWith("tls-")
+                    ? Flags.FLAGS.stream().map(Flags.Flag::longName)
+                            .filter(n -> n.startsWith("tls-") && !n.equals(flag.longName()) && !n.equals("tls-client-ca"))
+                            .flatMap(n -> java.util.stream.Stream.of("--" + n, SAMPLES.get(n))).toList()
+                    : List.of();
+            List<String> viaEnv = new java.util.ArrayList<>(companions);
+            List<String> viaArgs = new java.util.ArrayList<>(companions);
+            viaArgs.addAll(List.of("--" + flag.longName(), value));
+            Settings fromEnv = Flags.parse(Map.of(flag.envName(), value), viaEnv.toArray(String[]::new)).orElseThrow();
+            Settings fromArgs = Flags.parse(Map.of(), viaArgs.toArray(String[]::new)).orElseThrow();
             assertThat(fromEnv).as(flag.envName()).isEqualTo(fromArgs).isNotEqualTo(Settings.defaults());
         }
         assertThat(Flags.FLAGS).extracting(Flags.Flag::envName).contains(

@@ -262,6 +262,33 @@ class ViewOverEtcdTest {
     }
 
     @Test
+    @DisplayName("eight writers patching one record 250 times each on etcd: every PATCH succeeds (retries back off with jitter)")
+    void eightWritersNoConflict() throws Exception {
+        Service s = service(etcd());
+        Hypervisor h = TestHypervisors.withRandomId().build();
+        s.registry().create(TestHypervisors.patchOf(h));
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < 8; w++) {
+            int writer = w;
+            writers.add(Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 250; i++) {
+                    try {
+                        s.registry().update(h.id(), TestHypervisors.ipOnly("10." + writer + "." + (i / 250) + "." + (i % 250)),
+                                Precondition.NONE);
+                    } catch (RuntimeException e) {
+                        failures.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        for (Thread t : writers) {
+            assertThat(t.join(Duration.ofMinutes(3))).isTrue();
+        }
+        assertThat(failures).as("PATCHes that failed (409 after the retries, or otherwise)").hasValue(0);
+    }
+
+    @Test
     @DisplayName("model check on etcd: after random API writes and direct puts and deletes, the view answers as direct reads")
     void modelCheck() {
         Service s = service(etcd());

@@ -10,6 +10,7 @@ import io.lochness.chypervisord.domain.model.HypervisorId;
 import io.lochness.chypervisord.domain.model.HypervisorNotFoundException;
 import io.lochness.chypervisord.domain.model.HypervisorPatch;
 import io.lochness.chypervisord.domain.model.InvalidInputException;
+import io.lochness.chypervisord.domain.model.Limits;
 import io.lochness.chypervisord.domain.model.Precondition;
 import io.lochness.chypervisord.domain.model.PreconditionFailedException;
 import io.lochness.chypervisord.domain.model.StoredHypervisor;
@@ -152,6 +153,7 @@ public final class HypervisorRegistry implements HypervisorService {
         return retrying("update hypervisor", n -> {
             StoredHypervisor current = readLatest(id, precondition);
             Hypervisor updated = patch.applyTo(current.record());
+            checkAggregate(current, Children.CONFIG, new TreeMap<>(), updated);
             OptionalLong revision = repository.replace(updated, current.revision());
             return when(revision, () -> new Versioned<>(updated, revision.getAsLong()));
         });
@@ -218,6 +220,9 @@ public final class HypervisorRegistry implements HypervisorService {
                             + " in one change: send it in smaller parts");
         }
         if (repository.patchesInOneRoundTrip(changes.size()) && precondition.revisions() == null) { // no If-Match, or If-Match: *
+            // The limits are checked against the state last seen (a moment's lag at most): a
+            // racing writer can take a hypervisor past them by at most one request's worth.
+            repository.findRecent(id).ifPresent(recent -> checkAggregate(recent, kind, changes, null));
             return retrying(operation, n -> {
                 if (n > 0) {
                     found(id, repository.findLatest(id)); // HypervisorNotFoundException when the record is gone
@@ -227,6 +232,7 @@ public final class HypervisorRegistry implements HypervisorService {
         }
         return retrying(operation, n -> {
             StoredHypervisor current = readLatest(id, precondition);
+            checkAggregate(current, kind, changes, null);
             SortedMap<String, String> map = kind == Children.CONFIG ? current.configValues() : current.subnetValues();
             changes.forEach((name, value) -> {
                 if (value.isEmpty()) {
@@ -237,6 +243,59 @@ public final class HypervisorRegistry implements HypervisorService {
             });
             return when(repository.patchChildren(id, kind, changes, current.revision(), Map.of()), () -> map);
         });
+    }
+
+    /**
+     * The limits on what one hypervisor may hold in the store ({@link Limits}): its config keys,
+     * its subnets, and its bytes across metadata, config and subnets, as they would be after
+     * {@code changes} to {@code kind} (and with {@code record} as its record, when given). A
+     * change that makes a hypervisor no larger is always allowed, so one that another writer
+     * took past the limits can still be shrunk through the API.
+     */
+    private static void checkAggregate(StoredHypervisor current, Children kind, SortedMap<String, String> changes,
+            Hypervisor record) {
+        SortedMap<String, String> config = current.configValues();
+        SortedMap<String, String> subnets = current.subnetValues();
+        long before = bytes(current.readable(), config, subnets);
+        int countBefore = (kind == Children.CONFIG ? config : subnets).size();
+        SortedMap<String, String> changed = kind == Children.CONFIG ? config : subnets;
+        changes.forEach((name, value) -> {
+            if (value.isEmpty()) {
+                changed.remove(name);
+            } else {
+                changed.put(name, value);
+            }
+        });
+        if (changed.size() > countBefore) {
+            if (kind == Children.CONFIG) {
+                Limits.requireAtMost(config.size(), Limits.CONFIG_KEYS_PER_HYPERVISOR,
+                        "the number of config keys of hypervisor " + current.id());
+            } else {
+                Limits.requireAtMost(subnets.size(), Limits.SUBNETS_PER_HYPERVISOR,
+                        "the number of subnets of hypervisor " + current.id());
+            }
+        }
+        long after = bytes(record != null ? record : current.readable(), config, subnets);
+        if (after > before) {
+            Limits.requireAtMost(after, Limits.HYPERVISOR_BYTES,
+                    "the bytes of hypervisor " + current.id() + " across its metadata, config and subnets");
+        }
+    }
+
+    private static long bytes(Hypervisor record, Map<String, String> config, Map<String, String> subnets) {
+        long bytes = 0;
+        if (record != null) {
+            for (Map.Entry<String, String> e : record.metadata().entrySet()) {
+                bytes += Limits.utf8Length(e.getKey()) + Limits.utf8Length(e.getValue());
+            }
+        }
+        for (Map.Entry<String, String> e : config.entrySet()) {
+            bytes += Limits.utf8Length(e.getKey()) + Limits.utf8Length(e.getValue());
+        }
+        for (Map.Entry<String, String> e : subnets.entrySet()) {
+            bytes += Limits.utf8Length(e.getKey()) + Limits.utf8Length(e.getValue());
+        }
+        return bytes;
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
 import io.lochness.chypervisord.domain.model.Hypervisor;
 import io.lochness.chypervisord.domain.model.HypervisorId;
+import io.lochness.chypervisord.domain.model.Limits;
 import io.lochness.chypervisord.domain.model.StoredDataInvalidException;
 import io.lochness.chypervisord.domain.model.StoredHypervisor;
 import io.lochness.chypervisord.domain.port.out.HypervisorRepository;
@@ -32,6 +33,8 @@ public final class KvHypervisorRepository implements HypervisorRepository {
     private static final System.Logger LOG = System.getLogger(KvHypervisorRepository.class.getName());
     /** Keys per page of a direct list (see the view's page size for why not fewer). */
     static final int DIRECT_PAGE = 10_000;
+    /** What one hypervisor may hold and still be served: four times what the service lets one hold. */
+    static final long SERVABLE_BYTES = 4L * Limits.HYPERVISOR_BYTES;
 
     private final KeyValueStore store;
     private final RegistryView view; // null: every read goes to the store
@@ -95,7 +98,44 @@ public final class KvHypervisorRepository implements HypervisorRepository {
 
     @Override
     public Optional<StoredHypervisor> find(HypervisorId id) {
+        Optional<StoredHypervisor> found;
         if (view != null && view.awaitFresh()) {
+            HypervisorEntry e = view.get(id);
+            found = e == null || !e.exists() ? Optional.empty() : Optional.of(e.toStored());
+        } else {
+            found = findLatest(id);
+        }
+        found.ifPresent(KvHypervisorRepository::requireServable);
+        return found;
+    }
+
+    /**
+     * A hypervisor that another writer made far larger than the service's limits (straight in the
+     * store) answers an error for itself alone: every other hypervisor and the list are served.
+     */
+    private static void requireServable(StoredHypervisor h) {
+        long bytes = childBytes(h);
+        if (bytes > SERVABLE_BYTES) {
+            throw new StoredDataInvalidException("hypervisor " + h.id() + " holds " + bytes
+                    + " bytes of config and subnets in the store, over the " + SERVABLE_BYTES
+                    + " this service serves (written around its limits); shrink it in the store");
+        }
+    }
+
+    static long childBytes(StoredHypervisor h) {
+        long bytes = 0;
+        for (var e : h.config().entrySet()) {
+            bytes += Limits.utf8Length(e.getKey()) + Limits.utf8Length(e.getValue().value());
+        }
+        for (var e : h.subnets().entrySet()) {
+            bytes += Limits.utf8Length(e.getKey()) + Limits.utf8Length(e.getValue().value());
+        }
+        return bytes;
+    }
+
+    @Override
+    public Optional<StoredHypervisor> findRecent(HypervisorId id) {
+        if (view != null && view.state() == RegistryView.State.READY) {
             HypervisorEntry e = view.get(id);
             return e == null || !e.exists() ? Optional.empty() : Optional.of(e.toStored());
         }
