@@ -39,11 +39,14 @@ class EtcdLogIT {
             stderr = child.stderr();
         }
         List<String> store = stderr.lines().filter(l -> l.contains(" chypervisord.store: ")).toList();
-        // GET: one read; POST: one txn; the GET during the outage: one failed read.
-        assertThat(store).as(stderr).hasSize(3);
+        // The view's load: one paged read; GET: the revision call (answered from the view); POST:
+        // one txn; the GET during the outage (the view's watch broken: straight to the store):
+        // one failed read.
+        assertThat(store).as(stderr).hasSize(4);
         assertThat(store.get(0)).contains("etcd read lochness/hypervisors/");
-        assertThat(store.get(1)).contains("etcd txn ");
-        assertThat(store.get(2)).contains("etcd read lochness/hypervisors/");
+        assertThat(store.get(1)).contains("etcd revision current");
+        assertThat(store.get(2)).contains("etcd txn ");
+        assertThat(store.get(3)).contains("etcd read lochness/hypervisors/").contains("failed");
         assertThat(stderr).as("the adapter does not log the calls again")
                 .doesNotContain("EtcdKeyValueStore: etcd read").doesNotContain("EtcdKeyValueStore: etcd txn");
         assertThat(stderr).as("no stack trace for an outage").doesNotContain("\tat ").doesNotContain("Caused by");

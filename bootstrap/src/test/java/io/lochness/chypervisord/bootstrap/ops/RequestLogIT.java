@@ -121,7 +121,7 @@ class RequestLogIT {
                 .isNotEmpty()
                 .allSatisfy(r -> {
                     assertThat(r.path("store").asText()).isEqualTo("memory");
-                    assertThat(r.path("operation").asText()).isIn("read", "txn");
+                    assertThat(r.path("operation").asText()).isIn("read", "revision", "txn");
                     assertThat(r.path("outcome").asText()).isIn("ok", "conflict");
                 });
     }
@@ -144,8 +144,11 @@ class RequestLogIT {
         String id = UUID.randomUUID().toString();
         String stderr = run(id, "-l", "debug");
         assertThat(stderr).containsPattern(requestLine("POST", "/hypervisors", 201));
+        // The registry view's load (a paged read) and the revision call of each read it serves.
         assertThat(stderr).containsPattern(Pattern.compile(
-                "(?m)^" + TIMESTAMP + " DEBUG chypervisord\\.store: memory read lochness/hypervisors/ \\(keys ending /metadata\\): \\d+ keys in \\d+\\.\\dms$"));
+                "(?m)^" + TIMESTAMP + " DEBUG chypervisord\\.store: memory read lochness/hypervisors/ page after null at 0: \\d+ keys in \\d+\\.\\dms$"));
+        assertThat(stderr).containsPattern(Pattern.compile(
+                "(?m)^" + TIMESTAMP + " DEBUG chypervisord\\.store: memory revision current: revision \\d+ in \\d+\\.\\dms$"));
         assertThat(stderr).containsPattern(Pattern.compile(
                 "(?m)^" + TIMESTAMP + " DEBUG chypervisord\\.store: memory txn \\d+ ops: committed at \\d+ in \\d+\\.\\dms$"));
     }

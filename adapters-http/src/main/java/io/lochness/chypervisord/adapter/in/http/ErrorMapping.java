@@ -149,9 +149,11 @@ public final class ErrorMapping {
     static void sendJson(ServerRequest req, ServerResponse res, Status status, byte[] body) {
         res.status(status);
         res.header(HeaderValues.CONTENT_TYPE_JSON);
+        // Always a Content-Length: an answer sent from a filter through a response stream filter
+        // (the request log's body counter) would otherwise go out chunked without its last chunk.
+        res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length));
         if (req.prologue().method() == Method.HEAD) {
             // Helidon would send the entity on HEAD too, which breaks the connection's framing.
-            res.header(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length));
             res.send();
         } else {
             res.send(body);
