@@ -19,6 +19,8 @@ public final class Flags {
                   or read the store on every request (off)
               -h, --help: print this help
             Environment: ETCD_USERNAME, ETCD_PASSWORD (etcd), CONSUL_HTTP_TOKEN, CONSUL_DATACENTER (Consul)
+            Command: chypervisord migrate-v2 --from http(s)://HOST:PORT copies the original lochness's
+                etcd v2 data into etcd v3 (chypervisord migrate-v2 -h explains it)
             """;
 
     private Flags() {}
