@@ -123,6 +123,7 @@ final class MigrateV2 {
             out.print(USAGE);
             return 0;
         }
+        Main.configureLogging(LogLevel.WARN); // the gRPC client's INFO lines are not the command's output
         EtcdKeyValueStore store;
         try {
             store = new EtcdKeyValueStore(EtcdSettings.parse(options.kv(), env));
