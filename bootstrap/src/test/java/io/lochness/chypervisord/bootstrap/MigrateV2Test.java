@@ -227,6 +227,31 @@ class MigrateV2Test {
     }
 
     @Test
+    @DisplayName("an expired heartbeat is not copied; a heartbeat already in v3 is left alone, not a conflict")
+    void givenHeartbeats_migrate_copiesOnlyLiveOnesWhereV3HasNone() throws Exception {
+        String expired = UUID.randomUUID().toString();
+        String held = UUID.randomUUID().toString();
+        v2Put(HV + expired + "/metadata", record(expired, PLAIN));
+        v2Put(HV + expired + "/heartbeat", "old", 1);
+        v2Put(HV + held + "/metadata", record(held, PLAIN));
+        v2Put(HV + held + "/heartbeat", "from v2", 60);
+        v3.commit(new Txn(List.of(), List.of(new Txn.Put(HV + held + "/heartbeat", "from a v3 agent"))));
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (send(HttpRequest.newBuilder(v2(HV + expired + "/heartbeat")).GET()).statusCode() != 404) {
+            assertThat(System.nanoTime()).as("v2 expires the 1 s heartbeat").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+
+        Run run = migrate();
+
+        assertThat(run.status()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("copied " + HV + expired + " (1 key)").contains("copied " + HV + held + " (1 key)")
+                .contains("; keys: 2 copied (0 with a lease), 1 unchanged, 0 conflicting");
+        assertThat(v3Under(HV)).doesNotContainKey(HV + expired + "/heartbeat")
+                .containsEntry(HV + held + "/heartbeat", "from a v3 agent");
+    }
+
+    @Test
     @DisplayName("nothing under the prefix in v2: nothing to do, exit 0")
     void givenEmptyV2_migrate_copiesNothing() {
         Run run = migrate();
