@@ -102,6 +102,8 @@ final class MigrateV2 {
     private final EtcdKeyValueStore v3;
     private final PrintStream out;
     private final Summary summary = new Summary();
+    /** Runs between planning a hypervisor and committing it; tests play a concurrent writer here. */
+    Runnable beforeCommit = () -> { };
 
     MigrateV2(Options options, V2Keyspace v2, EtcdKeyValueStore v3, PrintStream out) {
         this.options = options;
@@ -353,6 +355,7 @@ final class MigrateV2 {
             }
             String verb = options.dryRun() ? "would copy " : "copied ";
             if (!options.dryRun()) {
+                beforeCommit.run();
                 TxnResult result = leases.isEmpty() ? v3.commit(txn) : v3.commitWithLeases(txn, leases);
                 if (!result.committed()) {
                     if (attempt < ATTEMPTS) {

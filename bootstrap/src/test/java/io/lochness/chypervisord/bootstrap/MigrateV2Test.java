@@ -252,6 +252,35 @@ class MigrateV2Test {
     }
 
     @Test
+    @DisplayName("a v3 writer between planning and committing fails the guarded transaction; the hypervisor is planned again and its value kept")
+    void givenConcurrentV3Writer_migrate_doesNotOverwriteItSilently() throws Exception {
+        String id = UUID.randomUUID().toString();
+        Map<String, String> keys = writeFullHypervisor(id);
+        String dns = HV + id + "/config/dns";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MigrateV2 migration = new MigrateV2(
+                MigrateV2.parse(new String[] {"--from", ETCD.server().endpoint(), "--kv", ETCD.server().kvAddress()}),
+                new V2Keyspace(URI.create(ETCD.server().endpoint()), null, null), v3,
+                new PrintStream(out, true, StandardCharsets.UTF_8));
+        int[] commits = {0};
+        migration.beforeCommit = () -> {
+            if (commits[0]++ == 0) {
+                v3.commit(new Txn(List.of(), List.of(new Txn.Put(dns, "written meanwhile"))));
+            }
+        };
+
+        MigrateV2.Summary summary = migration.migrate();
+
+        assertThat(commits[0]).as("planned and committed once, then planned again").isEqualTo(1);
+        assertThat(summary.count(MigrateV2.Outcome.CONFLICTING)).isEqualTo(1);
+        assertThat(summary.refusedAny()).isTrue();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("conflict " + dns + ": etcd v3 holds another value (kept; --overwrite replaces it)");
+        assertThat(v3Under(HV)).isEqualTo(Map.of(dns, "written meanwhile"));
+        assertThat(keys).containsKey(dns);
+    }
+
+    @Test
     @DisplayName("nothing under the prefix in v2: nothing to do, exit 0")
     void givenEmptyV2_migrate_copiesNothing() {
         Run run = migrate();
