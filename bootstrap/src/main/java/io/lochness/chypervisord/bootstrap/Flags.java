@@ -53,6 +53,8 @@ public final class Flags {
             Store environment: ETCD_USERNAME, ETCD_PASSWORD, ETCD_CACERT, ETCD_CERT, ETCD_KEY (etcd);
             CONSUL_HTTP_ADDR, CONSUL_HTTP_TOKEN, CONSUL_CACERT, CONSUL_CLIENT_CERT, CONSUL_CLIENT_KEY,
             CONSUL_TLS_SERVER_NAME (Consul's own); CONSUL_DATACENTER (chypervisord's: sent as ?dc=)
+            Command: chypervisord migrate-v2 --from http(s)://HOST:PORT copies the original lochness's
+                etcd v2 data into etcd v3 (chypervisord migrate-v2 -h explains it)
             """;
 
     /** A flag that takes a value: its one-letter name (or null) and its long name. */

@@ -14,6 +14,9 @@ public final class Main {
         if (System.getProperty("io.netty.noPreferDirect") == null) {
             System.setProperty("io.netty.noPreferDirect", "true");
         }
+        if (args.length > 0 && args[0].equals("migrate-v2")) {
+            System.exit(MigrateV2.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err, System.getenv()));
+        }
         Launch launch = launch(args, System.out, System.err);
         if (launch.app() == null) {
             System.exit(launch.exitCode());

@@ -206,11 +206,12 @@ class OpenApiDocumentTest {
         JsonNode resources = doc.at("/components/schemas/Resources/properties");
         for (String field : List.of("memory", "disk", "cpu")) {
             assertThat(resources.path(field).path("type").asText()).isEqualTo("integer");
-            assertThat(resources.path(field).path("format").asText()).isEqualTo("int64");
+            assertThat(resources.path(field).path("format").asText()).isEqualTo(field.equals("cpu") ? "uint32" : "uint64");
             assertThat(resources.path(field).path("minimum").asLong()).isZero();
         }
-        assertThat(resources.path("memory").path("maximum").asLong()).isEqualTo(Long.MAX_VALUE);
-        assertThat(resources.path("disk").path("maximum").asLong()).isEqualTo(Long.MAX_VALUE);
+        java.math.BigInteger uint64Max = new java.math.BigInteger("18446744073709551615");
+        assertThat(resources.path("memory").path("maximum").bigIntegerValue()).isEqualTo(uint64Max);
+        assertThat(resources.path("disk").path("maximum").bigIntegerValue()).isEqualTo(uint64Max);
         assertThat(resources.path("cpu").path("maximum").asLong()).isEqualTo(4294967295L);
         assertThat(doc.at("/components/schemas/ConfigKey/minLength").asInt()).isEqualTo(1);
         assertThat(doc.at("/components/schemas/ConfigKey/maxLength").asInt()).isEqualTo(256);

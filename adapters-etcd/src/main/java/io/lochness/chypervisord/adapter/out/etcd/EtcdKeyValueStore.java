@@ -9,6 +9,9 @@ import static io.lochness.chypervisord.adapter.out.etcd.EtcdKeys.utf8;
 import com.google.protobuf.ByteString;
 import io.etcd.jetcd.api.AuthGrpc;
 import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.LeaseGrantRequest;
+import io.etcd.jetcd.api.LeaseGrantResponse;
+import io.etcd.jetcd.api.LeaseGrpc;
 import io.etcd.jetcd.api.MaintenanceGrpc;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.api.RangeResponse;
@@ -296,6 +299,31 @@ public final class EtcdKeyValueStore implements KeyValueStore {
                 + (result.committed() ? "committed at revision " + result.revision() : "conflict")
                 + " in " + millis(start) + " ms");
         return result;
+    }
+
+    /**
+     * etcd only, for {@code chypervisord migrate-v2}: {@link #commit(Txn)} with each put of a key
+     * in {@code ttlSeconds} attached to a fresh lease of that many seconds, so a copied v2 key
+     * with a TTL (an agent's heartbeat) expires in v3 when it would have in v2. The SPI has no
+     * leases because the service never writes a key that expires (heartbeats are the agents'),
+     * and Consul's sessions are not leases; this is the one caller that needs one. A lease whose
+     * transaction does not commit is left to expire on its own (at most its TTL).
+     */
+    public TxnResult commitWithLeases(Txn txn, Map<String, Long> ttlSeconds) {
+        Objects.requireNonNull(txn, "txn");
+        Map<String, Long> leases = new java.util.HashMap<>();
+        LeaseGrpc.LeaseBlockingStub lease = LeaseGrpc.newBlockingStub(channel).withWaitForReady().withCallCredentials(auth);
+        for (Map.Entry<String, Long> e : ttlSeconds.entrySet()) {
+            LeaseGrantResponse granted = calls.call("lease grant", false,
+                    d -> lease.withDeadline(d).leaseGrant(LeaseGrantRequest.newBuilder().setTTL(e.getValue()).build()));
+            if (!granted.getError().isEmpty()) {
+                throw new StoreUnavailableException("etcd refused a lease of " + e.getValue() + " s: " + granted.getError());
+            }
+            leases.put(e.getKey(), granted.getID());
+        }
+        var request = EtcdTxns.request(txn, leases);
+        TxnResponse response = calls.call("commit", false, d -> kv.withDeadline(d).txn(request));
+        return EtcdTxns.result(txn, response);
     }
 
     /** {@value #MAX_TXN_OPERATIONS}: etcd's default {@code --max-txn-ops}. */

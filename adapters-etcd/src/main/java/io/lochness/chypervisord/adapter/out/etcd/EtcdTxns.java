@@ -21,6 +21,7 @@ import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -55,6 +56,11 @@ final class EtcdTxns {
      *     operations, before or after its puts are cut out of its deletes
      */
     static TxnRequest request(Txn txn) {
+        return request(txn, Map.of());
+    }
+
+    /** As {@link #request(Txn)}, each put of a key in {@code leases} attached to that lease id. */
+    static TxnRequest request(Txn txn, Map<String, Long> leases) {
         if (txn.size() > MAX_TXN_OPERATIONS) {
             throw new IllegalArgumentException(
                     "transaction of " + txn.size() + " operations exceeds etcd's limit of " + MAX_TXN_OPERATIONS);
@@ -63,7 +69,7 @@ final class EtcdTxns {
         for (Txn.Condition condition : txn.conditions()) {
             request.addCompare(compare(condition));
         }
-        List<RequestOp> ops = new ArrayList<>(netEffect(txn.mutations()));
+        List<RequestOp> ops = new ArrayList<>(netEffect(txn.mutations(), leases));
         if (txn.readBack() != null) {
             // After the writes: etcd applies a Txn's operations in order, so the range sees them.
             ops.add(RequestOp.newBuilder().setRequestRange(prefixRange(txn.readBack())).build());
@@ -170,7 +176,7 @@ final class EtcdTxns {
      * The mutations reduced to their net effect, as etcd accepts them: disjoint delete ranges
      * that contain none of the puts, then at most one put per key.
      */
-    private static List<RequestOp> netEffect(List<Txn.Mutation> mutations) {
+    private static List<RequestOp> netEffect(List<Txn.Mutation> mutations, Map<String, Long> leases) {
         TreeMap<ByteString, ByteString> puts = new TreeMap<>(ORDER);
         List<Range> deletes = new ArrayList<>();
         for (Txn.Mutation mutation : mutations) {
@@ -193,7 +199,8 @@ final class EtcdTxns {
             ops.add(range.toOp());
         }
         puts.forEach((key, value) -> ops.add(RequestOp.newBuilder()
-                .setRequestPut(PutRequest.newBuilder().setKey(key).setValue(value))
+                .setRequestPut(PutRequest.newBuilder().setKey(key).setValue(value)
+                        .setLease(leases.getOrDefault(key.toStringUtf8(), 0L)))
                 .build()));
         return ops;
     }

@@ -7,6 +7,7 @@ import com.github.dockerjava.api.model.Ports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.List;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.utility.DockerImageName;
@@ -28,6 +29,11 @@ final class EtcdContainer implements EtcdServer.Backend {
     private boolean started;
 
     EtcdContainer() throws IOException {
+        this(List.of());
+    }
+
+    /** An etcd container started with {@code extraFlags} after the usual ones. */
+    EtcdContainer(List<String> extraFlags) throws IOException {
         this.hostPort = freePort();
         String host = DockerClientFactory.instance().dockerHostIpAddress();
         ExposedPort client = ExposedPort.tcp(CLIENT_PORT);
@@ -39,7 +45,7 @@ final class EtcdContainer implements EtcdServer.Backend {
                                         cmd.getHostConfig()
                                                 .withPortBindings(
                                                         new PortBinding(Ports.Binding.bindPort(hostPort), client)))
-                        .withCommand(
+                        .withCommand(java.util.stream.Stream.concat(java.util.stream.Stream.of(
                                 "etcd",
                                 "--name", "test",
                                 "--data-dir", "/etcd-data",
@@ -48,7 +54,8 @@ final class EtcdContainer implements EtcdServer.Backend {
                                 "--listen-peer-urls", "http://127.0.0.1:2380",
                                 "--initial-advertise-peer-urls", "http://127.0.0.1:2380",
                                 "--initial-cluster", "test=http://127.0.0.1:2380",
-                                "--initial-cluster-state", "new");
+                                "--initial-cluster-state", "new"), extraFlags.stream())
+                                .toArray(String[]::new));
     }
 
     /** Whether a Docker engine can be used (false too when Testcontainers is not on the classpath). */

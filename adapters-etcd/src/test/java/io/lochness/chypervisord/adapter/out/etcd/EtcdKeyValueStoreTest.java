@@ -45,6 +45,47 @@ class EtcdKeyValueStoreTest {
     }
 
     @Test
+    void commitWithLeasesAttachesALeaseOfTheGivenTtlToThoseKeysOnly() throws Exception {
+        String leased = root + "heartbeat";
+        String plain = root + "metadata";
+        TxnResult result = store.commitWithLeases(
+                new Txn(List.of(new Txn.PrefixEmpty(root)), List.of(new Txn.Put(leased, "now"), new Txn.Put(plain, "{}"))),
+                java.util.Map.of(leased, 30L));
+        assertThat(result.committed()).isTrue();
+        assertThat(ETCD.server().get(leased)).contains("now");
+        assertThat(ETCD.server().get(plain)).contains("{}");
+        var rawKv = io.etcd.jetcd.api.KVGrpc.newBlockingStub(rawChannel);
+        long lease = rawKv.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS).range(
+                io.etcd.jetcd.api.RangeRequest.newBuilder().setKey(EtcdKeys.utf8(leased)).build()).getKvs(0).getLease();
+        long none = rawKv.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS).range(
+                io.etcd.jetcd.api.RangeRequest.newBuilder().setKey(EtcdKeys.utf8(plain)).build()).getKvs(0).getLease();
+        assertThat(lease).isNotZero();
+        assertThat(none).isZero();
+        long ttl = io.etcd.jetcd.api.LeaseGrpc.newBlockingStub(rawChannel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                .leaseTimeToLive(io.etcd.jetcd.api.LeaseTimeToLiveRequest.newBuilder().setID(lease).build()).getTTL();
+        assertThat(ttl).isBetween(1L, 30L);
+
+        // Guarded like commit: a failed condition writes nothing.
+        TxnResult again = store.commitWithLeases(
+                new Txn(List.of(new Txn.PrefixEmpty(root)), List.of(new Txn.Put(leased, "later"))), java.util.Map.of(leased, 30L));
+        assertThat(again.committed()).isFalse();
+        assertThat(ETCD.server().get(leased)).contains("now");
+    }
+
+    private io.grpc.ManagedChannel rawChannel;
+
+    @BeforeEach
+    void openRawChannel() {
+        java.net.URI endpoint = java.net.URI.create(ETCD.server().endpoint());
+        rawChannel = io.grpc.netty.NettyChannelBuilder.forAddress(endpoint.getHost(), endpoint.getPort()).usePlaintext().build();
+    }
+
+    @AfterEach
+    void closeRawChannel() {
+        rawChannel.shutdownNow();
+    }
+
+    @Test
     void keysAreStoredExactlyAsGivenWithoutNamespaceOrLeadingSlash() {
         String key = root + "hypervisors/h1/metadata";
         assertThat(write(new Txn.Put(key, "{\"id\":\"h1\"}")).committed()).isTrue();

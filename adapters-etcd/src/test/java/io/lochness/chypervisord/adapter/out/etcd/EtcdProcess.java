@@ -32,6 +32,11 @@ final class EtcdProcess implements EtcdServer.Backend {
     private Process process;
 
     EtcdProcess(Path binary) throws IOException {
+        this(binary, List.of());
+    }
+
+    /** An etcd started with {@code extraFlags} after the usual ones (e.g. {@code --enable-v2}). */
+    EtcdProcess(Path binary, List<String> extraFlags) throws IOException {
         this.binary = binary;
         this.root = Files.createTempDirectory("etcd-test-");
         this.log = root.resolve("etcd.log");
@@ -40,7 +45,7 @@ final class EtcdProcess implements EtcdServer.Backend {
         String name = "test-" + UUID.randomUUID().toString().substring(0, 8);
         String client = "http://" + LOOPBACK + ":" + clientPort;
         String peer = "http://" + LOOPBACK + ":" + peerPort;
-        this.command =
+        List<String> flags =
                 List.of(
                         binary.toString(),
                         "--name", name,
@@ -54,6 +59,9 @@ final class EtcdProcess implements EtcdServer.Backend {
                         "--initial-cluster-state", "new",
                         "--logger", "zap",
                         "--log-outputs", "stderr");
+        List<String> all = new ArrayList<>(flags);
+        all.addAll(extraFlags);
+        this.command = List.copyOf(all);
     }
 
     /** The {@code etcd} binary on the PATH, or in /usr/bin or /usr/local/bin. */

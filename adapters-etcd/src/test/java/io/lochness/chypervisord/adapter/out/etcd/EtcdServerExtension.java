@@ -2,6 +2,7 @@ package io.lochness.chypervisord.adapter.out.etcd;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -36,7 +37,25 @@ public final class EtcdServerExtension
                     + " etcd-server; or put the etcd release binary on the PATH) or make Docker"
                     + " available for the " + EtcdContainer.IMAGE + " container";
 
+    private final List<String> extraFlags;
     private volatile EtcdServer server;
+
+    /** An extension whose etcd runs with its usual flags. */
+    public EtcdServerExtension() {
+        this(List.of());
+    }
+
+    private EtcdServerExtension(List<String> extraFlags) {
+        this.extraFlags = List.copyOf(extraFlags);
+    }
+
+    /**
+     * An extension whose etcd also gets {@code flags}, e.g. {@code --enable-v2} for tests that
+     * write etcd's v2 keyspace as the original lochness daemons did.
+     */
+    public static EtcdServerExtension withFlags(String... flags) {
+        return new EtcdServerExtension(List.of(flags));
+    }
 
     /** The running server of the current test class; only valid while its tests run. */
     public EtcdServer server() {
@@ -59,10 +78,10 @@ public final class EtcdServerExtension
         EtcdServer.Backend backend;
         String description;
         if (binary.isPresent()) {
-            backend = new EtcdProcess(binary.get());
+            backend = new EtcdProcess(binary.get(), extraFlags);
             description = "etcd binary " + binary.get();
         } else if (EtcdContainer.dockerAvailable()) {
-            backend = new EtcdContainer();
+            backend = new EtcdContainer(extraFlags);
             description = "etcd container " + EtcdContainer.IMAGE;
         } else if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             throw new IllegalStateException(HOW_TO_GET_ETCD);

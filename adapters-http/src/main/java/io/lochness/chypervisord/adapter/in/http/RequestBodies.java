@@ -39,7 +39,8 @@ final class RequestBodies {
     /** The largest body the API reads: 1 MiB ({@link Limits#REQUEST_BODY_BYTES}). */
     static final int MAX_BODY_BYTES = Limits.REQUEST_BODY_BYTES;
 
-    private static final BigInteger MAX_LONG = BigInteger.valueOf(Long.MAX_VALUE);
+    /** Go's {@code uint64}, the original's memory and disk: 18446744073709551615. */
+    private static final BigInteger MAX_UINT64 = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     private final ObjectMapper mapper;
 
@@ -260,11 +261,16 @@ final class RequestBodies {
             throw new InvalidInputException(field + " must be an object {memory, disk, cpu}, got " + describe(v));
         }
         return new Resources(
-                whole(v, field, "memory", MAX_LONG),
-                whole(v, field, "disk", MAX_LONG),
+                whole(v, field, "memory", MAX_UINT64),
+                whole(v, field, "disk", MAX_UINT64),
                 whole(v, field, "cpu", BigInteger.valueOf(Resources.MAX_CPU)));
     }
 
+    /**
+     * A whole number from 0 to {@code max} exactly as sent (Jackson keeps integers beyond a long
+     * as {@link BigInteger}; fractions and exponents are floating-point tokens and refused),
+     * returned in a long's 64 bits: above 2^63-1 the long is negative and is read unsigned.
+     */
     private static long whole(JsonNode resources, String field, String name, BigInteger max) {
         JsonNode v = resources.get(name);
         if (v == null || v.isNull()) {

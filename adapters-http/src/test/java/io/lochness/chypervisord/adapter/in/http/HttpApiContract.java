@@ -685,19 +685,102 @@ public abstract class HttpApiContract {
 
     // ================================================================ resources
 
-    @Test
-    void givenMaximumResources_post_storesThemExactly() {
+    /** Go's uint64 edges: 0, 2^63-1, 2^63 (a long's sign bit) and 2^64-1 (an agent's wrapped 0 - 1). */
+    static Stream<String> uint64Edges() {
+        return Stream.of("0", "9223372036854775807", "9223372036854775808", "18446744073709551615");
+    }
+
+    @ParameterizedTest(name = "memory = disk = {0}")
+    @MethodSource("uint64Edges")
+    @DisplayName("memory and disk round-trip exactly through POST, GET, the list, PATCH and the store")
+    void givenUint64Resources_postPatchGetListAndStore_keepThemExactly(String n) {
         String id = newId();
-        String max = "{\"memory\":9223372036854775807,\"disk\":9223372036854775807,\"cpu\":4294967295}";
-        JsonNode created = createWith(
-                "{\"id\":\"" + id + "\",\"total_resources\":" + max + ",\"available_resources\":" + max + "}");
-        for (JsonNode r : List.of(created, fetch(id))) {
-            for (String f : List.of("total_resources", "available_resources")) {
-                assertThat(r.get(f).get("memory").bigIntegerValue()).isEqualTo(BigInteger.valueOf(Long.MAX_VALUE));
-                assertThat(r.get(f).get("disk").bigIntegerValue()).isEqualTo(BigInteger.valueOf(Long.MAX_VALUE));
-                assertThat(r.get(f).get("cpu").bigIntegerValue()).isEqualTo(BigInteger.valueOf(4294967295L));
+        String big = "{\"memory\":" + n + ",\"disk\":" + n + ",\"cpu\":4294967295}";
+        String small = "{\"memory\":1,\"disk\":2,\"cpu\":3}";
+        Resp posted = send("POST", "/hypervisors",
+                "{\"id\":\"" + id + "\",\"total_resources\":" + big + ",\"available_resources\":" + small + "}");
+        assertThat(posted.status()).as(posted.toString()).isEqualTo(201);
+        // Exactly the digits, as JSON numbers (not strings, not rounded, no sign).
+        assertThat(posted.body()).contains("\"total_resources\":" + big);
+        assertThat(posted.json().get("total_resources")).isEqualTo(tree(big));
+
+        Resp got = get("/hypervisors/" + id);
+        assertThat(got.body()).contains("\"total_resources\":" + big);
+        assertThat(listedBody(id)).contains("\"total_resources\":" + big);
+
+        Resp patched = send("PATCH", "/hypervisors/" + id, "{\"available_resources\":" + big + "}");
+        assertThat(patched.status()).as(patched.toString()).isEqualTo(200);
+        assertThat(patched.body()).contains("\"available_resources\":" + big);
+        assertThat(get("/hypervisors/" + id).body()).contains("\"available_resources\":" + big)
+                .contains("\"total_resources\":" + big);
+        assertThat(listedBody(id)).contains("\"available_resources\":" + big);
+
+        // The store holds Go's JSON: the same unsigned digits.
+        String stored = storedUnder(id).get(prefix(id) + "metadata");
+        assertThat(stored).contains("\"total_resources\":" + big).contains("\"available_resources\":" + big);
+    }
+
+    @ParameterizedTest(name = "{0}.{1} = {2}")
+    @MethodSource("outOfUint64")
+    @DisplayName("A resource outside Go's uint64/uint32 is a 400 that names the field")
+    void givenResourceOutOfRange_post_return400NamingTheField(String field, String name, String bad) {
+        String resources = "{\"memory\":1,\"disk\":1,\"cpu\":1}".replace("\"" + name + "\":1", "\"" + name + "\":" + bad);
+        String id = newId();
+        Resp r = send("POST", "/hypervisors", "{\"id\":\"" + id + "\",\"" + field + "\":" + resources + "}");
+        assertError(r, 400);
+        assertThat(r.json().get("message").textValue()).contains(field + "." + name)
+                .contains(name.equals("cpu") ? "4294967295" : "18446744073709551615");
+        assertThat(storedUnder(id)).isEmpty();
+    }
+
+    static Stream<Arguments> outOfUint64() {
+        List<Arguments> out = new ArrayList<>();
+        for (String field : List.of("total_resources", "available_resources")) {
+            for (String name : List.of("memory", "disk")) {
+                for (String bad : List.of("18446744073709551616", "-1", "-9223372036854775808",
+                        "18446744073709551615.0", "1.8446744073709552E19", "99999999999999999999999")) {
+                    out.add(Arguments.of(field, name, bad));
+                }
             }
+            out.add(Arguments.of(field, "cpu", "4294967296"));
+            out.add(Arguments.of(field, "cpu", "18446744073709551615"));
+            out.add(Arguments.of(field, "cpu", "-1"));
         }
+        return out.stream();
+    }
+
+    @Test
+    @DisplayName("A record with a wrapped uint64, written by a Go agent, is served, listed and patched")
+    void givenRecordWithWrappedUint64FromGo_isServedListedAndPatched() {
+        String id = newId();
+        // What Go's encoding/json writes for an overcommitted hypervisor: available = total - usage
+        // computed in uint64, so 1024 - 2048 wrapped to 2^64 - 1024.
+        rawPut(prefix(id) + "metadata", "{\"id\":\"" + id + "\",\"metadata\":{},"
+                + "\"ip\":\"10.0.0.1\",\"netmask\":\"255.255.255.0\",\"gateway\":\"10.0.0.254\","
+                + "\"mac\":\"de:ad:be:ef:00:02\","
+                + "\"total_resources\":{\"memory\":1024,\"disk\":18446744073709551615,\"cpu\":4294967295},"
+                + "\"available_resources\":{\"memory\":18446744073709550592,\"disk\":9223372036854775808,\"cpu\":0}}");
+        String total = "\"total_resources\":{\"memory\":1024,\"disk\":18446744073709551615,\"cpu\":4294967295}";
+        String available = "\"available_resources\":{\"memory\":18446744073709550592,\"disk\":9223372036854775808,\"cpu\":0}";
+        Resp got = get("/hypervisors/" + id);
+        assertThat(got.status()).as(got.toString()).isEqualTo(200);
+        assertThat(got.body()).contains(total).contains(available);
+        assertThat(listedBody(id)).contains(total).contains(available);
+
+        Resp patched = send("PATCH", "/hypervisors/" + id, "{\"metadata\":{\"rack\":\"r1\"}}");
+        assertThat(patched.status()).as(patched.toString()).isEqualTo(200);
+        assertThat(patched.body()).contains(total).contains(available).contains("\"rack\":\"r1\"");
+        assertThat(storedUnder(id).get(prefix(id) + "metadata")).contains(total).contains(available);
+    }
+
+    /** The list's JSON text of hypervisor {@code id}, as the server wrote it (exact digits). */
+    protected String listedBody(String id) {
+        Resp list = get("/hypervisors");
+        assertThat(list.status()).as(list.toString()).isEqualTo(200);
+        int at = list.body().indexOf("{\"id\":\"" + id + "\"");
+        assertThat(at).as("%s is listed", id).isNotNegative();
+        int end = list.body().indexOf("{\"id\":", at + 1);
+        return end < 0 ? list.body().substring(at) : list.body().substring(at, end);
     }
 
     @Test
@@ -717,7 +800,7 @@ public abstract class HttpApiContract {
                 for (String bad : List.of("-1", "1.5", "1.0", "1e3", "\"1024\"", "true", "{}", "[1]")) {
                     out.add(Arguments.of(field, name, bad));
                 }
-                out.add(Arguments.of(field, name, name.equals("cpu") ? "4294967296" : "9223372036854775808"));
+                out.add(Arguments.of(field, name, name.equals("cpu") ? "4294967296" : "18446744073709551616"));
                 out.add(Arguments.of(field, name, "18446744073709551616"));
             }
         }
