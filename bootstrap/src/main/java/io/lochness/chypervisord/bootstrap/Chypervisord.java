@@ -153,14 +153,8 @@ public final class Chypervisord implements AutoCloseable {
      */
     public synchronized void reload() {
         Security security = settings.security();
-        try {
-            security.loadRules().ifPresent(r -> {
-                access.rules(r);
-                LOG.log(System.Logger.Level.INFO, "reloaded " + security.authFile() + ": " + r.size() + " access rules");
-            });
-        } catch (UsageException e) {
-            LOG.log(System.Logger.Level.WARNING, "keeping the access rules in force: " + e.getMessage());
-        }
+        // The certificates first, then the rules: once a changed rule is seen in force, so is a
+        // changed certificate.
         try {
             security.loadTls().ifPresent(t -> {
                 server.reloadTls(t);
@@ -169,7 +163,16 @@ public final class Chypervisord implements AutoCloseable {
         } catch (UsageException | IllegalArgumentException | UnsupportedOperationException e) {
             LOG.log(System.Logger.Level.WARNING, "keeping the TLS certificate in force: " + e.getMessage());
         }
+        try {
+            security.loadRules().ifPresent(r -> {
+                access.rules(r);
+                LOG.log(System.Logger.Level.INFO, "reloaded " + security.authFile() + ": " + r.size() + " access rules");
+            });
+        } catch (UsageException e) {
+            LOG.log(System.Logger.Level.WARNING, "keeping the access rules in force: " + e.getMessage());
+        }
     }
+
 
     /** Liveness: down once the listener has stopped by itself (the watchdog then ends the process). */
     private boolean listening() {
