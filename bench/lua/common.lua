@@ -58,11 +58,14 @@ RECORD_FIELDS = '"metadata":{},"ip":"10.0.0.1","netmask":"255.255.255.0","gatewa
   .. '"mac":"52:54:00:12:34:56","total_resources":{"memory":1024,"disk":1024,"cpu":1},'
   .. '"available_resources":{"memory":1024,"disk":1024,"cpu":1}'
 
--- Each thread gets its own seed (wrk threads otherwise draw the same sequence).
+-- Each thread gets its own seed (wrk threads otherwise draw the same sequence); the threads are
+-- kept so that done() can sum what their scripts counted.
 local counter = 0
+local threads = {}
 function setup(thread)
   counter = counter + 1
   thread:set("tid", counter)
+  threads[#threads + 1] = thread
 end
 
 function seed()
@@ -77,10 +80,19 @@ function seed()
   math.randomseed(os.time() + tid * 7919 + extra)
 end
 
+-- checked / wrong: answers a script's response() checked, and those that failed the check
+-- (e.g. a list without every record); 0 / 0 for scripts that check nothing.
 function done(summary, latency, requests)
   local e = summary.errors
+  local checked, wrong, last = 0, 0, -1
+  for _, t in ipairs(threads) do
+    checked = checked + (tonumber(t:get("checked")) or 0)
+    wrong = wrong + (tonumber(t:get("wrong")) or 0)
+    local l = tonumber(t:get("last_count")) or -1
+    if l >= 0 then last = l end
+  end
   io.write(string.format(
-    "BENCHRESULT requests=%d duration_us=%d status_errors=%d socket_errors=%d p50_us=%d p99_us=%d\n",
+    "BENCHRESULT requests=%d duration_us=%d status_errors=%d socket_errors=%d p50_us=%d p99_us=%d checked=%d wrong=%d last_count=%d\n",
     summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(99), checked, wrong, last))
 end

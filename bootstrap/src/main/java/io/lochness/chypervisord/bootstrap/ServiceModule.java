@@ -20,12 +20,13 @@ import java.util.Optional;
 @Module
 interface ServiceModule {
     /**
-     * Keys per page of the view's load: 10,000 keys of the lochness layout is some 1.5 MB a
-     * message. Not smaller: etcd 3.4 walks every remaining key of the range for each page (200,000
-     * keys took 11-13 s in pages of 1,000, 1.9 s in pages of 10,000); the etcd adapter halves a
-     * page that would exceed gRPC's message limit.
+     * Keys per page of the view's load: 50,000 keys of the lochness layout is some 7 MB a message
+     * (gRPC's limit is 64 MiB; the etcd adapter halves a page that would exceed it). Not fewer:
+     * etcd 3.4 walks every key left in the range for each page (it counts them), so a load costs
+     * pages x keys. Measured: 200,000 keys took 11-13 s in pages of 1,000 and 1.9 s in pages of
+     * 10,000; 800,000 keys (100,000 hypervisors) took 151-172 s to load in pages of 1,000.
      */
-    int VIEW_PAGE_KEYS = 10_000;
+    int VIEW_PAGE_KEYS = 50_000;
     /** How long a read waits for the view to catch up before it reads the store directly. */
     Duration VIEW_CATCH_UP = Duration.ofMillis(500);
 

@@ -32,7 +32,7 @@ import java.util.TreeMap;
 public final class KvHypervisorRepository implements HypervisorRepository {
     private static final System.Logger LOG = System.getLogger(KvHypervisorRepository.class.getName());
     /** Keys per page of a direct list (see the view's page size for why not fewer). */
-    static final int DIRECT_PAGE = 10_000;
+    static final int DIRECT_PAGE = 50_000;
     /** What one hypervisor may hold and still be served: four times what the service lets one hold. */
     static final long SERVABLE_BYTES = 4L * Limits.HYPERVISOR_BYTES;
 
