@@ -220,9 +220,10 @@ public final class HypervisorRegistry implements HypervisorService {
                             + " in one change: send it in smaller parts");
         }
         if (repository.patchesInOneRoundTrip(changes.size()) && precondition.revisions() == null) { // no If-Match, or If-Match: *
-            // The limits are checked against the state last seen (a moment's lag at most): a
-            // racing writer can take a hypervisor past them by at most one request's worth.
-            repository.findRecent(id).ifPresent(recent -> checkAggregate(recent, kind, changes, null));
+            // The limits are checked against a consistent read (from the view: no store read, one
+            // shared revision call): only a writer racing this very request can take a hypervisor
+            // past them, by at most one request's worth.
+            repository.find(id).ifPresent(current -> checkAggregate(current, kind, changes, null));
             return retrying(operation, n -> {
                 if (n > 0) {
                     found(id, repository.findLatest(id)); // HypervisorNotFoundException when the record is gone

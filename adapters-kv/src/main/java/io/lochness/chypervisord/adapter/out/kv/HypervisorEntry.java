@@ -4,6 +4,7 @@ import io.lochness.chypervisord.adapter.out.kv.LochnessLayout.Part;
 import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
 import io.lochness.chypervisord.domain.model.Hypervisor;
 import io.lochness.chypervisord.domain.model.HypervisorId;
+import io.lochness.chypervisord.domain.model.Limits;
 import io.lochness.chypervisord.domain.model.StoredDataInvalidException;
 import io.lochness.chypervisord.domain.model.StoredHypervisor;
 import io.lochness.chypervisord.domain.model.Versioned;
@@ -29,13 +30,27 @@ record HypervisorEntry(
         SortedMap<String, Versioned<String>> config,
         SortedMap<String, Versioned<String>> subnets,
         SortedMap<String, Long> guests,
-        boolean alive) {
+        boolean alive,
+        long childBytes) {
+
+    /** {@code childBytes} is computed here, whatever is passed: the UTF-8 bytes of config and subnets, keys and values. */
+    HypervisorEntry {
+        childBytes = bytesOf(config) + bytesOf(subnets);
+    }
+
+    private static long bytesOf(SortedMap<String, Versioned<String>> children) {
+        long bytes = 0;
+        for (var e : children.entrySet()) {
+            bytes += Limits.utf8Length(e.getKey()) + Limits.utf8Length(e.getValue().value());
+        }
+        return bytes;
+    }
 
     private static final SortedMap<String, Versioned<String>> NO_CHILDREN = Collections.emptySortedMap();
     private static final SortedMap<String, Long> NO_GUESTS = Collections.emptySortedMap();
 
     static HypervisorEntry empty(HypervisorId id) {
-        return new HypervisorEntry(id, 0, null, null, NO_CHILDREN, NO_CHILDREN, NO_GUESTS, false);
+        return new HypervisorEntry(id, 0, null, null, NO_CHILDREN, NO_CHILDREN, NO_GUESTS, false, 0);
     }
 
     /**
@@ -73,7 +88,7 @@ record HypervisorEntry(
         return new HypervisorEntry(id, revision, record, unreadable,
                 config.isEmpty() ? NO_CHILDREN : Collections.unmodifiableSortedMap(config),
                 subnets.isEmpty() ? NO_CHILDREN : Collections.unmodifiableSortedMap(subnets),
-                guests.isEmpty() ? NO_GUESTS : Collections.unmodifiableSortedMap(guests), alive);
+                guests.isEmpty() ? NO_GUESTS : Collections.unmodifiableSortedMap(guests), alive, 0);
     }
 
     /** Whether the hypervisor has a record (readable or not). */
@@ -91,7 +106,7 @@ record HypervisorEntry(
         return switch (part) {
             case METADATA -> {
                 if (value == null) {
-                    yield new HypervisorEntry(id, 0, null, null, config, subnets, guests, alive);
+                    yield new HypervisorEntry(id, 0, null, null, config, subnets, guests, alive, 0);
                 }
                 Hypervisor decoded = null;
                 String problem = null;
@@ -100,12 +115,12 @@ record HypervisorEntry(
                 } catch (StoredDataInvalidException e) {
                     problem = e.getMessage();
                 }
-                yield new HypervisorEntry(id, keyRevision, decoded, problem, config, subnets, guests, alive);
+                yield new HypervisorEntry(id, keyRevision, decoded, problem, config, subnets, guests, alive, 0);
             }
             case CONFIG -> new HypervisorEntry(id, revision, record, unreadable,
-                    changed(config, name, value, keyRevision), subnets, guests, alive);
+                    changed(config, name, value, keyRevision), subnets, guests, alive, 0);
             case SUBNET -> new HypervisorEntry(id, revision, record, unreadable, config,
-                    changed(subnets, name, value, keyRevision), guests, alive);
+                    changed(subnets, name, value, keyRevision), guests, alive, 0);
             case GUEST -> {
                 TreeMap<String, Long> next = new TreeMap<>(guests);
                 if (value == null) {
@@ -114,9 +129,9 @@ record HypervisorEntry(
                     next.put(name, keyRevision);
                 }
                 yield new HypervisorEntry(id, revision, record, unreadable, config, subnets,
-                        Collections.unmodifiableSortedMap(next), alive);
+                        Collections.unmodifiableSortedMap(next), alive, 0);
             }
-            case HEARTBEAT -> new HypervisorEntry(id, revision, record, unreadable, config, subnets, guests, value != null);
+            case HEARTBEAT -> new HypervisorEntry(id, revision, record, unreadable, config, subnets, guests, value != null, 0);
         };
     }
 

@@ -98,48 +98,27 @@ public final class KvHypervisorRepository implements HypervisorRepository {
 
     @Override
     public Optional<StoredHypervisor> find(HypervisorId id) {
-        Optional<StoredHypervisor> found;
-        if (view != null && view.awaitFresh()) {
-            HypervisorEntry e = view.get(id);
-            found = e == null || !e.exists() ? Optional.empty() : Optional.of(e.toStored());
-        } else {
-            found = findLatest(id);
+        HypervisorEntry e = view != null && view.awaitFresh()
+                ? view.get(id)
+                : HypervisorEntry.of(id, store.read(LochnessLayout.prefix(id)).entries());
+        if (e == null || !e.exists()) {
+            return Optional.empty();
         }
-        found.ifPresent(KvHypervisorRepository::requireServable);
-        return found;
+        requireServable(e);
+        return Optional.of(e.toStored());
     }
 
     /**
      * A hypervisor that another writer made far larger than the service's limits (straight in the
      * store) answers an error for itself alone: every other hypervisor and the list are served.
      */
-    private static void requireServable(StoredHypervisor h) {
-        long bytes = childBytes(h);
+    private static void requireServable(HypervisorEntry h) {
+        long bytes = h.childBytes();
         if (bytes > SERVABLE_BYTES) {
             throw new StoredDataInvalidException("hypervisor " + h.id() + " holds " + bytes
                     + " bytes of config and subnets in the store, over the " + SERVABLE_BYTES
                     + " this service serves (written around its limits); shrink it in the store");
         }
-    }
-
-    static long childBytes(StoredHypervisor h) {
-        long bytes = 0;
-        for (var e : h.config().entrySet()) {
-            bytes += Limits.utf8Length(e.getKey()) + Limits.utf8Length(e.getValue().value());
-        }
-        for (var e : h.subnets().entrySet()) {
-            bytes += Limits.utf8Length(e.getKey()) + Limits.utf8Length(e.getValue().value());
-        }
-        return bytes;
-    }
-
-    @Override
-    public Optional<StoredHypervisor> findRecent(HypervisorId id) {
-        if (view != null && view.state() == RegistryView.State.READY) {
-            HypervisorEntry e = view.get(id);
-            return e == null || !e.exists() ? Optional.empty() : Optional.of(e.toStored());
-        }
-        return findLatest(id);
     }
 
     @Override

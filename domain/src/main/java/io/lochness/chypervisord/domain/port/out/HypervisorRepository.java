@@ -49,13 +49,6 @@ public interface HypervisorRepository {
      */
     Optional<StoredHypervisor> findLatest(HypervisorId id);
 
-    /**
-     * One hypervisor as the adapter last saw it, without waiting to be sure it is current (a
-     * view's state, or a store read where there is no view): for checks that tolerate a moment's
-     * lag, such as the size limits before a one-round-trip write.
-     */
-    Optional<StoredHypervisor> findRecent(HypervisorId id);
-
     /** Stores a new record; empty when the id is taken (nothing written). */
     OptionalLong create(Hypervisor record);
 
