@@ -38,6 +38,10 @@ public final class KvHypervisorRepository implements HypervisorRepository {
 
     private final KeyValueStore store;
     private final RegistryView view; // null: every read goes to the store
+    /** The newest revision this service committed: what {@link #findAfterOwnWrites} waits for. */
+    private final java.util.concurrent.atomic.AtomicLong lastCommitted = new java.util.concurrent.atomic.AtomicLong();
+    /** How long {@link #findAfterOwnWrites} waits for the view before reading the store. */
+    private static final java.time.Duration OWN_WRITES_WAIT = java.time.Duration.ofMillis(500);
 
     public KvHypervisorRepository(KeyValueStore store, RegistryView view) {
         this.store = store;
@@ -122,6 +126,15 @@ public final class KvHypervisorRepository implements HypervisorRepository {
     }
 
     @Override
+    public Optional<StoredHypervisor> findAfterOwnWrites(HypervisorId id) {
+        if (view != null && view.awaitApplied(lastCommitted.get(), OWN_WRITES_WAIT)) {
+            HypervisorEntry e = view.get(id);
+            return e == null || !e.exists() ? Optional.empty() : Optional.of(e.toStored());
+        }
+        return findLatest(id);
+    }
+
+    @Override
     public Optional<StoredHypervisor> findLatest(HypervisorId id) {
         Snapshot snapshot = store.read(LochnessLayout.prefix(id));
         HypervisorEntry e = HypervisorEntry.of(id, snapshot.entries());
@@ -146,10 +159,10 @@ public final class KvHypervisorRepository implements HypervisorRepository {
 
     @Override
     public boolean delete(HypervisorId id, long revision) {
-        return store.commit(new Txn(
+        return revisionOf(store.commit(new Txn(
                 List.of(new Txn.KeyAt(LochnessLayout.metadata(id), revision),
                         new Txn.PrefixEmpty(LochnessLayout.guestsPrefix(id))),
-                List.of(new Txn.DeletePrefix(LochnessLayout.prefix(id))))).committed();
+                List.of(new Txn.DeletePrefix(LochnessLayout.prefix(id)))))).isPresent();
     }
 
     @Override
@@ -171,6 +184,7 @@ public final class KvHypervisorRepository implements HypervisorRepository {
         if (!result.committed()) {
             return Optional.empty();
         }
+        lastCommitted.accumulateAndGet(result.revision(), Math::max);
         SortedMap<String, String> out = new TreeMap<>();
         for (KeyValue kv : result.read()) {
             out.put(kv.key().substring(prefix.length()), kv.value());
@@ -189,8 +203,12 @@ public final class KvHypervisorRepository implements HypervisorRepository {
         return kind == Children.CONFIG ? LochnessLayout.configPrefix(id) : LochnessLayout.subnetsPrefix(id);
     }
 
-    private static OptionalLong revisionOf(TxnResult result) {
-        return result.committed() ? OptionalLong.of(result.revision()) : OptionalLong.empty();
+    private OptionalLong revisionOf(TxnResult result) {
+        if (!result.committed()) {
+            return OptionalLong.empty();
+        }
+        lastCommitted.accumulateAndGet(result.revision(), Math::max);
+        return OptionalLong.of(result.revision());
     }
 
     /** A record guard, the changes and the read-back must fit in one transaction. */

@@ -181,6 +181,38 @@ public final class RegistryView implements AutoCloseable {
      * target revision was known): concurrent readers share one request, which matters on Consul,
      * where each request cuts the waiting blocking query short.
      */
+    /**
+     * Waits, without any store call, until the view has applied {@code revision} (a revision the
+     * caller knows was committed under the watched prefix, so that its change will arrive).
+     *
+     * @return false when the view is not following the store or did not get there within {@code bound}
+     */
+    public boolean awaitApplied(long revision, Duration bound) {
+        if (state != State.READY) {
+            return false;
+        }
+        if (applied >= revision) {
+            return true;
+        }
+        long deadline = System.nanoTime() + bound.toNanos();
+        lock.lock();
+        try {
+            while (applied < revision && state == State.READY) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                advanced.awaitNanos(left);
+            }
+            return applied >= revision && state == State.READY;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void requestProgressSince(long since) {
         long last = lastProgressRequest;
         if (last - since >= 0 && last != 0) {

@@ -49,6 +49,15 @@ public interface HypervisorRepository {
      */
     Optional<StoredHypervisor> findLatest(HypervisorId id);
 
+    /**
+     * One hypervisor as it is at least after every write this service has acknowledged (its
+     * clients' own earlier writes are in it; another writer's racing one may not be), without a
+     * store round trip where the adapter can: for checks such as the size limits before a
+     * one-round-trip write, which must see a client's own previous request but need not wait for
+     * the whole store.
+     */
+    Optional<StoredHypervisor> findAfterOwnWrites(HypervisorId id);
+
     /** Stores a new record; empty when the id is taken (nothing written). */
     OptionalLong create(Hypervisor record);
 
