@@ -19,6 +19,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.lochness.chypervisord.domain.model.Hypervisor;
 import io.lochness.chypervisord.domain.model.HypervisorId;
+import io.lochness.chypervisord.domain.model.HypervisorPage;
 import io.lochness.chypervisord.domain.model.Precondition;
 import io.lochness.chypervisord.domain.model.SubnetId;
 import io.lochness.chypervisord.domain.model.Versioned;
@@ -47,11 +48,13 @@ public final class HypervisorHttpService implements HttpService {
     private final ObjectMapper mapper;
     private final RequestBodies bodies;
     private final ObjectWriter listItemWriter;
+    private final ChangeFeedStream feed;
 
     public HypervisorHttpService(HypervisorService service, ObjectMapper mapper) {
         this.service = service;
         this.mapper = mapper;
         this.bodies = new RequestBodies(mapper);
+        this.feed = new ChangeFeedStream(service, mapper);
         // Not flushed after each record: the generator's buffer decides when bytes go out.
         this.listItemWriter =
                 mapper.writerFor(HypervisorJson.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
@@ -116,7 +119,21 @@ public final class HypervisorHttpService implements HttpService {
      * GET would send, and so builds it.
      */
     private void list(ServerRequest req, ServerResponse res) {
-        List<Hypervisor> all = service.list();
+        List<Hypervisor> all;
+        if (req.query().isEmpty()) {
+            all = service.list();
+        } else {
+            ListRequest request = ListRequest.parse(req.query());
+            if (request.watch()) {
+                feed.serve(req, res, request);
+                return;
+            }
+            HypervisorPage page = service.list(request.query());
+            if (page.more()) {
+                res.header(HeaderNames.LINK, request.nextLink(ROOT, page.last()));
+            }
+            all = page.items();
+        }
         if (req.prologue().method() == Method.HEAD) {
             send(req, res, Status.OK_200, all.stream().map(HypervisorJson::from).toList());
             return;
