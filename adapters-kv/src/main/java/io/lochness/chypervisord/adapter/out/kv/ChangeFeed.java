@@ -78,7 +78,7 @@ public final class ChangeFeed implements RegistryView.ChangeListener, AutoClosea
         this(view, KEEP_CHANGES, KEEP_FOR, KEEP_AT_MOST, BUFFER, System::nanoTime);
     }
 
-    ChangeFeed(RegistryView view, int keep, Duration keepFor, int keepAtMost, int buffer, LongSupplier nanos) {
+    public ChangeFeed(RegistryView view, int keep, Duration keepFor, int keepAtMost, int buffer, LongSupplier nanos) {
         this.view = view;
         this.keep = keep;
         this.keepForNanos = keepFor.toNanos();
