@@ -112,7 +112,11 @@ public final class HypervisorHttpService implements HttpService {
     }
 
     /**
-     * The whole list, streamed: each record is written to the response as it is turned into JSON,
+     * The list, or with {@code watch=true} the change feed ({@link ChangeFeedStream}). Without
+     * query parameters the whole registry as before; with them the {@link ListRequest}'s filters
+     * and page, and a {@code Link} to the next page when the page is full.
+     *
+     * <p>The list is streamed: each record is written to the response as it is turned into JSON,
      * so a list of 10,000 hypervisors never also sits in memory as one multi-megabyte byte array
      * (or as 10,000 JSON views of the records). The store read and decoding finish first, so a
      * store failure still answers 503 before any byte is sent. HEAD sends the length of the body
