@@ -363,8 +363,12 @@ class OpenApiDocumentTest {
             HttpResponse<String> r = probe.getValue().apply(path);
             assertThat(r.statusCode()).as("%s %s: %s", route.method(), path, r.body()).isBetween(200, 299);
             JsonNode response = assertDocumented(route, r);
-            response.path("headers").fieldNames().forEachRemaining(header ->
-                    assertThat(r.headers().firstValue(header)).as("%s: header %s", route, header).isPresent());
+            // Link is only on a page that is not the last (ListAndFeedContract checks it).
+            response.path("headers").fieldNames().forEachRemaining(header -> {
+                if (!header.equals("Link")) {
+                    assertThat(r.headers().firstValue(header)).as("%s: header %s", route, header).isPresent();
+                }
+            });
         }
         assertThat(http.get("/hypervisors/" + id).statusCode()).isEqualTo(404);
     }
