@@ -3,6 +3,7 @@ package io.lochness.chypervisord.adapter.in.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.sse.SseEvent;
@@ -46,6 +47,10 @@ final class ChangeFeedStream {
     void serve(ServerRequest req, ServerResponse res, ListRequest request) {
         if (req.prologue().method() == Method.HEAD) {
             throw new InvalidInputException("the change feed (watch=true) is for GET, not HEAD");
+        }
+        if (!req.headers().isAccepted(MediaTypes.TEXT_EVENT_STREAM)) {
+            throw new InvalidInputException("the change feed (watch=true) answers text/event-stream, which the "
+                    + "request's Accept header does not allow");
         }
         OptionalLong since = request.since();
         var lastEventId = req.headers().value(HeaderNames.create(LAST_EVENT_ID));

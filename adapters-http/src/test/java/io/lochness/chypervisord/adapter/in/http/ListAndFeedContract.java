@@ -618,6 +618,17 @@ public abstract class ListAndFeedContract {
     }
 
     @Test
+    @DisplayName("feed: a request whose Accept excludes text/event-stream answers 400, not a broken stream")
+    void feedNeedsEventStreamAccepted() throws Exception {
+        assumeFeed();
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("/hypervisors?watch=true"))
+                .header("Accept", "application/json").timeout(Duration.ofSeconds(30)).build();
+        HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(tree(r.body()).get("message").asText()).contains("text/event-stream");
+    }
+
+    @Test
     @DisplayName("feed: a revision older than the history kept answers 410 with the JSON error body")
     void feedGone() {
         assumeFeed();
