@@ -53,6 +53,8 @@ public final class ChangeFeed implements RegistryView.ChangeListener, AutoClosea
     public static final int KEEP_AT_MOST = 100_000;
     /** HypervisorChanges a subscriber may fall behind by before it is cut off. */
     public static final int BUFFER = 4_096;
+    /** How long a new subscriber waits for the view to follow the store before it is answered 503. */
+    static final Duration READY_WAIT = Duration.ofSeconds(10);
 
     /** A change of one hypervisor at one revision: its visible state before and after (null: none). */
     private record Change(long revision, StoredHypervisor before, StoredHypervisor after, long atNanos) {}
@@ -182,9 +184,20 @@ public final class ChangeFeed implements RegistryView.ChangeListener, AutoClosea
      * @throws StoreUnavailableException when the view cannot serve a consistent state now
      */
     public ChangeSubscription subscribe(HypervisorQuery query, OptionalLong since) {
-        if (!view.awaitFresh()) {
-            throw new StoreUnavailableException("the change feed's view of the registry is not following the "
-                    + "store right now (loading or reconnecting); try again shortly");
+        // Unlike a read, the feed cannot go to the store instead: wait (bounded) for the view to be
+        // following it (loading at start, or resuming a broken watch).
+        long giveUp = System.nanoTime() + READY_WAIT.toNanos();
+        while (!view.awaitFresh()) {
+            if (System.nanoTime() - giveUp > 0) {
+                throw new StoreUnavailableException("the change feed's view of the registry is not following the "
+                        + "store right now (loading or reconnecting); try again shortly");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreUnavailableException("interrupted while waiting for the registry view");
+            }
         }
         return view.atomically(() -> {
             synchronized (this) {
