@@ -22,6 +22,7 @@ import io.lochness.chypervisord.adapter.in.http.HypervisorHttpService;
 import io.lochness.chypervisord.adapter.in.http.OpenApiService;
 import io.lochness.chypervisord.adapter.in.http.RequestObserver;
 import io.lochness.chypervisord.adapter.in.http.ServerLimits;
+import io.lochness.chypervisord.adapter.out.kv.ChangeFeed;
 import io.lochness.chypervisord.adapter.out.kv.RegistryView;
 import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
 import io.lochness.chypervisord.domain.port.in.HypervisorService;
@@ -49,14 +50,16 @@ public final class Chypervisord implements AutoCloseable {
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
     private final Optional<RegistryView> view;
+    private final Optional<ChangeFeed> feed;
     private WebServer server;
     private volatile ListenerWatchdog watchdog;
     private AccessGuard access;
 
     @Inject
     Chypervisord(Settings settings, StoreChoice choice, KeyValueStore store, HypervisorService service, ObjectMapper mapper,
-            MeterRegistry registry, Optional<RegistryView> view) {
+            MeterRegistry registry, Optional<RegistryView> view, Optional<ChangeFeed> feed) {
         this.view = view;
+        this.feed = feed;
         this.registry = registry;
         this.settings = settings;
         this.choice = choice;
@@ -208,9 +211,13 @@ public final class Chypervisord implements AutoCloseable {
         return store;
     }
 
-    /** Stops accepting, lets in-flight requests finish (up to the grace period), closes the store. */
+    /**
+     * Ends the change feed's streams (each consumer gets what it was sent and a clean end), stops
+     * accepting, lets in-flight requests finish (up to the grace period), closes the store.
+     */
     @Override
     public synchronized void close() {
+        feed.ifPresent(ChangeFeed::close);
         try {
             ListenerWatchdog w = watchdog;
             if (w != null) {

@@ -6,6 +6,7 @@ import dagger.Provides;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 import io.lochness.chypervisord.adapter.in.http.JsonMapper;
+import io.lochness.chypervisord.adapter.out.kv.ChangeFeed;
 import io.lochness.chypervisord.adapter.out.kv.KvHypervisorRepository;
 import io.lochness.chypervisord.adapter.out.kv.RegistryView;
 import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
@@ -49,10 +50,20 @@ interface ServiceModule {
         return Optional.of(view);
     }
 
+    /**
+     * The change feed, fed by the view; none with {@code --view=off} (the feed then answers 503:
+     * a feed without the view would need a watch and a copy of the registry of its own).
+     */
     @Provides
     @Singleton
-    static HypervisorRepository repository(KeyValueStore store, Optional<RegistryView> view) {
-        return new KvHypervisorRepository(store, view.orElse(null));
+    static Optional<ChangeFeed> changeFeed(Optional<RegistryView> view) {
+        return view.map(ChangeFeed::new);
+    }
+
+    @Provides
+    @Singleton
+    static HypervisorRepository repository(KeyValueStore store, Optional<RegistryView> view, Optional<ChangeFeed> feed) {
+        return new KvHypervisorRepository(store, view.orElse(null), feed.orElse(null));
     }
 
     /** Helidon's global registry: what {@code /observe/metrics} serves, JVM meters included. */

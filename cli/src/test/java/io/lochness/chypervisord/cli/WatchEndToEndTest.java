@@ -19,15 +19,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
  * hv watch against the real service's change feed: changes made with hv arrive as lines, in order.
- * The service has no feed yet: enable this class when issue 10's feed lands.
+ *
  */
-@Disabled("needs the change feed, issue 10")
 class WatchEndToEndTest {
     private RealService service;
     private HvRunner hv;

@@ -11,7 +11,9 @@ public abstract sealed class ChypervisordException extends RuntimeException
                 PreconditionFailedException,
                 ConflictException,
                 StoredDataInvalidException,
-                StoreUnavailableException {
+                StoreUnavailableException,
+                HistoryExpiredException,
+                FeedUnavailableException {
 
     protected ChypervisordException(String message, Throwable cause) {
         super(message, cause);

@@ -1,6 +1,7 @@
 package io.lochness.chypervisord.domain.service;
 
 import io.lochness.chypervisord.domain.model.BridgeName;
+import io.lochness.chypervisord.domain.model.ChangeSubscription;
 import io.lochness.chypervisord.domain.model.ConfigKey;
 import io.lochness.chypervisord.domain.model.ConflictException;
 import io.lochness.chypervisord.domain.model.Hypervisor;
@@ -8,7 +9,9 @@ import io.lochness.chypervisord.domain.model.HypervisorAlreadyExistsException;
 import io.lochness.chypervisord.domain.model.HypervisorHasGuestsException;
 import io.lochness.chypervisord.domain.model.HypervisorId;
 import io.lochness.chypervisord.domain.model.HypervisorNotFoundException;
+import io.lochness.chypervisord.domain.model.HypervisorPage;
 import io.lochness.chypervisord.domain.model.HypervisorPatch;
+import io.lochness.chypervisord.domain.model.HypervisorQuery;
 import io.lochness.chypervisord.domain.model.InvalidInputException;
 import io.lochness.chypervisord.domain.model.Limits;
 import io.lochness.chypervisord.domain.model.Precondition;
@@ -125,6 +128,16 @@ public final class HypervisorRegistry implements HypervisorService {
     @Override
     public List<Hypervisor> list() {
         return repository.list();
+    }
+
+    @Override
+    public HypervisorPage list(HypervisorQuery query) {
+        return repository.list(query);
+    }
+
+    @Override
+    public ChangeSubscription watch(HypervisorQuery query, OptionalLong since) {
+        return repository.watch(query.unpaged(), since);
     }
 
     @Override

@@ -14,6 +14,8 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.lochness.chypervisord.domain.model.ChypervisordException;
 import io.lochness.chypervisord.domain.model.ConflictException;
+import io.lochness.chypervisord.domain.model.FeedUnavailableException;
+import io.lochness.chypervisord.domain.model.HistoryExpiredException;
 import io.lochness.chypervisord.domain.model.HypervisorAlreadyExistsException;
 import io.lochness.chypervisord.domain.model.HypervisorHasGuestsException;
 import io.lochness.chypervisord.domain.model.HypervisorNotFoundException;
@@ -48,6 +50,8 @@ public final class ErrorMapping {
             case PreconditionFailedException x -> Status.PRECONDITION_FAILED_412;
             case StoredDataInvalidException x -> Status.INTERNAL_SERVER_ERROR_500;
             case StoreUnavailableException x -> Status.SERVICE_UNAVAILABLE_503;
+            case HistoryExpiredException x -> Status.GONE_410;
+            case FeedUnavailableException x -> Status.SERVICE_UNAVAILABLE_503;
         };
     }
 

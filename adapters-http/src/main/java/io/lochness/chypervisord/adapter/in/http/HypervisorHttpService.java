@@ -19,6 +19,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.lochness.chypervisord.domain.model.Hypervisor;
 import io.lochness.chypervisord.domain.model.HypervisorId;
+import io.lochness.chypervisord.domain.model.HypervisorPage;
 import io.lochness.chypervisord.domain.model.Precondition;
 import io.lochness.chypervisord.domain.model.SubnetId;
 import io.lochness.chypervisord.domain.model.Versioned;
@@ -51,11 +52,13 @@ public final class HypervisorHttpService implements HttpService {
     private final ObjectMapper mapper;
     private final RequestBodies bodies;
     private final ObjectWriter listItemWriter;
+    private final ChangeFeedStream feed;
 
     public HypervisorHttpService(HypervisorService service, ObjectMapper mapper) {
         this.service = service;
         this.mapper = mapper;
         this.bodies = new RequestBodies(mapper);
+        this.feed = new ChangeFeedStream(service, mapper);
         // Not flushed after each record: the generator's buffer decides when bytes go out.
         this.listItemWriter =
                 mapper.writerFor(HypervisorJson.class).without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
@@ -154,14 +157,32 @@ public final class HypervisorHttpService implements HttpService {
     }
 
     /**
-     * The whole list, streamed: each record is written to the response as it is turned into JSON,
+     * The list, or with {@code watch=true} the change feed ({@link ChangeFeedStream}). Without
+     * query parameters the whole registry as before; with them the {@link ListRequest}'s filters
+     * and page, and a {@code Link} to the next page when the page is full.
+     *
+     * <p>The list is streamed: each record is written to the response as it is turned into JSON,
      * so a list of 10,000 hypervisors never also sits in memory as one multi-megabyte byte array
      * (or as 10,000 JSON views of the records). The store read and decoding finish first, so a
      * store failure still answers 503 before any byte is sent. HEAD sends the length of the body
      * GET would send, and so builds it.
      */
     private void list(ServerRequest req, ServerResponse res) {
-        List<Hypervisor> all = service.list();
+        List<Hypervisor> all;
+        if (req.query().isEmpty()) {
+            all = service.list();
+        } else {
+            ListRequest request = ListRequest.parse(req.query());
+            if (request.watch()) {
+                feed.serve(req, res, request);
+                return;
+            }
+            HypervisorPage page = service.list(request.query());
+            if (page.more()) {
+                res.header(HeaderNames.LINK, request.nextLink(ROOT, page.last()));
+            }
+            all = page.items();
+        }
         if (req.prologue().method() == Method.HEAD) {
             send(req, res, Status.OK_200, all.stream().map(HypervisorJson::from).toList());
             return;

@@ -6,9 +6,13 @@ import io.lochness.chypervisord.adapter.out.kv.spi.Page;
 import io.lochness.chypervisord.adapter.out.kv.spi.Snapshot;
 import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
+import io.lochness.chypervisord.domain.model.ChangeSubscription;
+import io.lochness.chypervisord.domain.model.FeedUnavailableException;
 import io.lochness.chypervisord.domain.model.Hypervisor;
 import io.lochness.chypervisord.domain.model.HypervisorId;
 import io.lochness.chypervisord.domain.model.Limits;
+import io.lochness.chypervisord.domain.model.HypervisorPage;
+import io.lochness.chypervisord.domain.model.HypervisorQuery;
 import io.lochness.chypervisord.domain.model.StoredDataInvalidException;
 import io.lochness.chypervisord.domain.model.StoredHypervisor;
 import io.lochness.chypervisord.domain.port.out.HypervisorRepository;
@@ -42,10 +46,16 @@ public final class KvHypervisorRepository implements HypervisorRepository {
     private final java.util.concurrent.atomic.AtomicLong lastCommitted = new java.util.concurrent.atomic.AtomicLong();
     /** How long {@link #findAfterOwnWrites} waits for the view before reading the store. */
     private static final java.time.Duration OWN_WRITES_WAIT = java.time.Duration.ofMillis(500);
+    private final ChangeFeed feed; // null: no change feed (no view)
 
     public KvHypervisorRepository(KeyValueStore store, RegistryView view) {
+        this(store, view, null);
+    }
+
+    public KvHypervisorRepository(KeyValueStore store, RegistryView view, ChangeFeed feed) {
         this.store = store;
         this.view = view;
+        this.feed = feed;
     }
 
     @Override
@@ -67,6 +77,100 @@ public final class KvHypervisorRepository implements HypervisorRepository {
             return out;
         }
         return listDirect();
+    }
+
+    /**
+     * From the view when it is fresh: its entries after the query's start, read lazily in id
+     * order until the page is full (so no more than the page is gathered); else straight from the
+     * store in pages at one revision, also stopping once the page is full.
+     */
+    @Override
+    public HypervisorPage list(HypervisorQuery query) {
+        int want = query.paged() ? query.limit() : Integer.MAX_VALUE;
+        List<Hypervisor> out = new ArrayList<>();
+        boolean more = false;
+        if (view != null && view.awaitFresh()) {
+            for (HypervisorEntry e : view.after(query.after())) {
+                if (e.record() == null || !query.matches(e.record(), e.subnets().keySet(), e.alive())) {
+                    continue;
+                }
+                if (out.size() == want) {
+                    more = true;
+                    break;
+                }
+                out.add(e.record());
+            }
+            return new HypervisorPage(out, more);
+        }
+        return listDirect(query);
+    }
+
+    /** {@link #list(HypervisorQuery)} from the store: pages at one revision, grouped by hypervisor. */
+    HypervisorPage listDirect(HypervisorQuery query) {
+        int want = query.paged() ? query.limit() : Integer.MAX_VALUE;
+        List<Hypervisor> out = new ArrayList<>();
+        // '0' sorts right after '/': every key of the hypervisor the page starts after is skipped.
+        String after = query.after() == null ? null : LochnessLayout.HYPERVISORS + query.after().value() + "0";
+        long at = 0;
+        String currentId = null;
+        List<KeyValue> currentKeys = new ArrayList<>();
+        Page page;
+        do {
+            page = store.readPage(LochnessLayout.HYPERVISORS, after, at, DIRECT_PAGE);
+            at = page.revision();
+            for (KeyValue kv : page.entries()) {
+                LochnessLayout.Key key = LochnessLayout.parse(kv.key());
+                if (key == null) {
+                    continue;
+                }
+                if (!key.id().equals(currentId)) {
+                    if (take(query, currentId, currentKeys, out, want)) {
+                        return new HypervisorPage(out, true);
+                    }
+                    currentId = key.id();
+                    currentKeys = new ArrayList<>();
+                }
+                currentKeys.add(kv);
+            }
+            after = page.lastKey();
+        } while (page.more());
+        if (take(query, currentId, currentKeys, out, want)) {
+            return new HypervisorPage(out, true);
+        }
+        return new HypervisorPage(out, false);
+    }
+
+    /** Adds the hypervisor of {@code keys} to {@code out} if it matches; true when it matched and the page was full. */
+    private static boolean take(HypervisorQuery query, String rawId, List<KeyValue> keys, List<Hypervisor> out, int want) {
+        if (rawId == null || keys.isEmpty()) {
+            return false;
+        }
+        HypervisorId id = RegistryView.canonicalId(rawId);
+        if (id == null) {
+            return false;
+        }
+        HypervisorEntry e = HypervisorEntry.of(id, keys);
+        if (e.unreadable() != null) {
+            LOG.log(System.Logger.Level.WARNING, "listing without it: " + e.unreadable());
+        }
+        if (e.record() == null || !query.isAfterStart(id)
+                || !query.matches(e.record(), e.subnets().keySet(), e.alive())) {
+            return false;
+        }
+        if (out.size() == want) {
+            return true;
+        }
+        out.add(e.record());
+        return false;
+    }
+
+    @Override
+    public ChangeSubscription watch(HypervisorQuery query, OptionalLong since) {
+        if (feed == null) {
+            throw new FeedUnavailableException("the change feed needs the registry view, which this service runs "
+                    + "without (--view=off)");
+        }
+        return feed.subscribe(query, since);
     }
 
     /** The whole registry's records in pages at one revision: one snapshot, however large. */

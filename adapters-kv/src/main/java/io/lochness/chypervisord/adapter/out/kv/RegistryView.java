@@ -76,10 +76,27 @@ public final class RegistryView implements AutoCloseable {
     private Watch watch;
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    /** Told of every hypervisor whose entry changed, after the view applied it (the change feed). */
+    /**
+     * Told of every hypervisor whose entry changed, after the view applied it (the change feed),
+     * on the one thread that applies changes, in store order; a store revision may change several
+     * keys of a hypervisor, so one revision may bring several calls for it.
+     */
     public interface ChangeListener {
         void changed(long revision, HypervisorEntry before, HypervisorEntry after);
+
+        /**
+         * Every change up to {@code revision} has been told (after each batch the watch delivered,
+         * and after each load): no further call will carry a revision up to it.
+         */
+        default void caughtUp(long revision) {}
     }
+
+    /**
+     * Held while changes are applied and told to the listeners, so {@link #atomically} sees the
+     * view between two batches: its entries exactly at {@link #appliedRevision()}. Taken before the
+     * view's monitor, never inside it.
+     */
+    private final ReentrantLock applying = new ReentrantLock();
 
     /**
      * @param pageSize keys per page of the initial load
@@ -246,6 +263,29 @@ public final class RegistryView implements AutoCloseable {
         return entries.values();
     }
 
+    /**
+     * The entries whose id sorts after {@code after} (all when null), sorted by id, read lazily:
+     * iterating a page of them touches only that page.
+     */
+    public Collection<HypervisorEntry> after(HypervisorId after) {
+        ConcurrentSkipListMap<String, HypervisorEntry> map = entries;
+        return after == null ? map.values() : map.tailMap(after.value(), false).values();
+    }
+
+    /**
+     * Runs {@code action} while no change is being applied or told to listeners: within it, {@link
+     * #all()} is exactly the state at {@link #appliedRevision()}, and a listener added or told of a
+     * subscription there misses no change after it nor sees one twice.
+     */
+    public <T> T atomically(java.util.function.Supplier<T> action) {
+        applying.lock();
+        try {
+            return action.get();
+        } finally {
+            applying.unlock();
+        }
+    }
+
     // ---- filling ----
 
     /** Loads the whole prefix at one revision, in pages, then watches from the next revision. */
@@ -291,6 +331,8 @@ public final class RegistryView implements AutoCloseable {
         }
         long revision = at;
         long mine;
+        applying.lock();
+        try {
         synchronized (this) {
             if (state == State.CLOSED) {
                 return;
@@ -311,11 +353,15 @@ public final class RegistryView implements AutoCloseable {
             if (!old.isEmpty() && !listeners.isEmpty()) {
                 announceReload(old, fresh, revision);
             }
+            caughtUp(revision);
             mine = ++generation;
             if (watch != null) {
                 watch.close();
                 watch = null;
             }
+        }
+        } finally {
+            applying.unlock();
         }
         watchFrom(revision + 1, mine, 0);
     }
@@ -415,6 +461,16 @@ public final class RegistryView implements AutoCloseable {
         }
     }
 
+    private void caughtUp(long revision) {
+        for (ChangeListener l : listeners) {
+            try {
+                l.caughtUp(revision);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "a view listener failed", e);
+            }
+        }
+    }
+
     private void notifyListeners(long revision, HypervisorEntry before, HypervisorEntry after) {
         for (ChangeListener l : listeners) {
             try {
@@ -444,6 +500,15 @@ public final class RegistryView implements AutoCloseable {
 
         @Override
         public void onChanges(List<KeyChange> changes) {
+            applying.lock();
+            try {
+                apply(changes);
+            } finally {
+                applying.unlock();
+            }
+        }
+
+        private void apply(List<KeyChange> changes) {
             if (!current()) {
                 return;
             }
@@ -476,6 +541,9 @@ public final class RegistryView implements AutoCloseable {
                 }
             }
             advance(last);
+            if (!listeners.isEmpty()) {
+                caughtUp(last);
+            }
         }
 
         @Override

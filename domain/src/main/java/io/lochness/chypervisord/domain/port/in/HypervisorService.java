@@ -2,14 +2,18 @@ package io.lochness.chypervisord.domain.port.in;
 
 import io.lochness.chypervisord.domain.model.BridgeName;
 import io.lochness.chypervisord.domain.model.ConfigKey;
+import io.lochness.chypervisord.domain.model.ChangeSubscription;
 import io.lochness.chypervisord.domain.model.Hypervisor;
 import io.lochness.chypervisord.domain.model.HypervisorId;
+import io.lochness.chypervisord.domain.model.HypervisorPage;
 import io.lochness.chypervisord.domain.model.HypervisorPatch;
+import io.lochness.chypervisord.domain.model.HypervisorQuery;
 import io.lochness.chypervisord.domain.model.Precondition;
 import io.lochness.chypervisord.domain.model.SubnetId;
 import io.lochness.chypervisord.domain.model.Versioned;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.SortedMap;
 
 /**
@@ -27,6 +31,19 @@ public interface HypervisorService {
      * (corrupted by another writer) is left out and logged rather than failing the whole list.
      */
     List<Hypervisor> list();
+
+    /**
+     * The hypervisors that match {@code query}, sorted by id: one page when it has a limit (more
+     * may follow after the last when the page is full).
+     */
+    HypervisorPage list(HypervisorQuery query);
+
+    /**
+     * The change feed of the hypervisors that match {@code query}: the current state (one {@code
+     * ADDED} each, then {@code SYNCED}) unless {@code since} is given, then every change in store
+     * order. Close the subscription when done.
+     */
+    ChangeSubscription watch(HypervisorQuery query, OptionalLong since);
 
     /** One hypervisor with its record revision. */
     Versioned<Hypervisor> get(HypervisorId id);

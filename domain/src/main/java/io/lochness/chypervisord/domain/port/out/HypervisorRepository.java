@@ -1,7 +1,12 @@
 package io.lochness.chypervisord.domain.port.out;
 
+import io.lochness.chypervisord.domain.model.ChangeSubscription;
+import io.lochness.chypervisord.domain.model.FeedUnavailableException;
+import io.lochness.chypervisord.domain.model.HistoryExpiredException;
 import io.lochness.chypervisord.domain.model.Hypervisor;
 import io.lochness.chypervisord.domain.model.HypervisorId;
+import io.lochness.chypervisord.domain.model.HypervisorPage;
+import io.lochness.chypervisord.domain.model.HypervisorQuery;
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
 import io.lochness.chypervisord.domain.model.StoredHypervisor;
 import java.util.List;
@@ -39,6 +44,24 @@ public interface HypervisorRepository {
      * left out (and logged by the adapter) rather than failing the whole list.
      */
     List<Hypervisor> list();
+
+    /**
+     * The hypervisors that match {@code query}, sorted by id, at most its limit of them after its
+     * {@code after}, consistent as above; a page holds no more than the limit in memory (plus one
+     * hypervisor's keys). Unreadable records are left out, as in {@link #list()}.
+     */
+    HypervisorPage list(HypervisorQuery query);
+
+    /**
+     * Subscribes to the change feed of the hypervisors that match {@code query} (its page bounds
+     * are ignored): without {@code since}, first one {@code ADDED} per match from one consistent
+     * read and {@code SYNCED}; with it, every change after that revision. Then every change, in
+     * store order.
+     *
+     * @throws HistoryExpiredException when the changes after {@code since} are no longer kept
+     * @throws FeedUnavailableException when this repository has no feed (no view)
+     */
+    ChangeSubscription watch(HypervisorQuery query, OptionalLong since);
 
     /** One hypervisor, consistent as above; empty when it has no record. */
     Optional<StoredHypervisor> find(HypervisorId id);

@@ -1,0 +1,142 @@
+package io.lochness.chypervisord.adapter.in.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lochness.chypervisord.adapter.out.kv.ChangeFeed;
+import io.lochness.chypervisord.adapter.out.kv.RegistryView;
+import io.lochness.chypervisord.adapter.out.kv.memory.InMemoryKeyValueStore;
+import io.lochness.chypervisord.adapter.out.kv.spi.KeyValueStore;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The feed's bounds, on the in-memory store with a small history ({@value #KEEP} changes) and a
+ * small per-consumer buffer ({@value #BUFFER} events): the whole contract still holds, a consumer
+ * that stops reading is cut off while the service's memory stays flat, a revision that left the
+ * history answers 410, and a quiet stream gets its keep-alive comment.
+ */
+class FeedLimitsTest extends ListAndFeedContract {
+    static final int KEEP = 50;
+    static final int BUFFER = 32;
+
+    @Override
+    protected KeyValueStore createStore() {
+        // A short store history too: the memory store keeps its own for watches from the past,
+        // which would otherwise grow by every 32 KB value the slow-consumer test writes.
+        return new InMemoryKeyValueStore(200);
+    }
+
+    @Override
+    protected ChangeFeed createFeed(RegistryView view) {
+        return new ChangeFeed(view, KEEP, Duration.ZERO, KEEP, BUFFER, System::nanoTime);
+    }
+
+    @Test
+    @DisplayName("a revision whose changes left the bounded history answers 410; one still in it resumes")
+    void historyBound() throws Exception {
+        String tag = tag();
+        String a = create(tag, "");
+        String synced;
+        try (Watcher w = watch("&metadata.tag=" + tag)) {
+            w.next();
+            synced = w.next().id();
+        }
+        for (int i = 0; i < KEEP + 10; i++) {
+            rawPut("lochness/hypervisors/" + a + "/config/k", "v" + i);
+        }
+        Resp gone = get("/hypervisors?watch=true&since=" + synced);
+        assertThat(gone.status()).as(gone.body()).isEqualTo(410);
+        assertThat(gone.json().get("code").asInt()).isEqualTo(410);
+        String recent;
+        try (Watcher w = watch("&metadata.tag=" + tag)) {
+            w.next();
+            recent = w.next().id();
+        }
+        rawPut("lochness/hypervisors/" + a + "/config/k", "last");
+        try (Watcher w = new Watcher("&metadata.tag=" + tag, recent)) {
+            assertThat(w.response.statusCode()).isEqualTo(200);
+            assertThat(w.next().json().get("config").get("k").asText()).isEqualTo("last");
+        }
+    }
+
+    @Test
+    @DisplayName("a consumer that stops reading is cut off, and the service's memory stays flat while changes go on")
+    void slowConsumer() throws Exception {
+        String tag = tag();
+        String a = create(tag, "");
+        int before = feed().subscribers();
+        String big = "x".repeat(32 * 1024);
+        try (Socket socket = new Socket("127.0.0.1", base.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /hypervisors?watch=true&metadata.tag=" + tag + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            awaitSubscribers(before + 1);
+            // Never read: 600 events of 32 KB (about 20 MB) overflow the socket buffers and then the feed's.
+            for (int i = 0; i < 600 && feed().subscribers() > before; i++) {
+                rawPut("lochness/hypervisors/" + a + "/config/k", big + i);
+            }
+            awaitSubscribers(before);
+            long heapAtCutOff = usedHeapAfterGc();
+            for (int i = 0; i < 1_000; i++) {
+                rawPut("lochness/hypervisors/" + a + "/config/k", big + "more" + i);
+            }
+            long heapAfter = usedHeapAfterGc();
+            assertThat(heapAfter - heapAtCutOff).as("heap growth after 1,000 more changes (32 MB of events)")
+                    .isLessThan(16L << 20);
+            // When it reads again it gets what was already sent, then the end of the response (the
+            // chunked body's last chunk): the service sends it nothing more.
+            socket.setSoTimeout(30_000);
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[64 * 1024];
+            long total = 0;
+            String tail = "";
+            int n;
+            while (!tail.endsWith("\r\n0\r\n\r\n") && (n = in.read(buffer)) >= 0) {
+                total += n;
+                tail = (tail + new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+                tail = tail.substring(Math.max(0, tail.length() - 16));
+                assertThat(total).as("bytes after the cut-off are bounded").isLessThan(200L << 20);
+            }
+            assertThat(tail).endsWith("\r\n0\r\n\r\n");
+            assertThat(total).isGreaterThan(0);
+        }
+    }
+
+    private void awaitSubscribers(int count) throws InterruptedException {
+        long giveUp = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (feed().subscribers() != count) {
+            assertThat(System.nanoTime()).as("subscribers to become " + count).isLessThan(giveUp);
+            Thread.sleep(20);
+        }
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+            Runtime rt = Runtime.getRuntime();
+            least = Math.min(least, rt.totalMemory() - rt.freeMemory());
+        }
+        return least;
+    }
+
+    @Test
+    @DisplayName("a quiet stream gets a comment line within 15 s")
+    void keepAlive() throws Exception {
+        try (Watcher w = watch("&metadata.tag=" + tag())) {
+            assertThat(w.next().type()).isEqualTo("SYNCED");
+            long giveUp = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (w.comments == 0 && System.nanoTime() < giveUp) {
+                Thread.sleep(100);
+            }
+            assertThat(w.comments).isPositive();
+        }
+    }
+}
