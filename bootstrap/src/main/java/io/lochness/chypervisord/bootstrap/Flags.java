@@ -26,7 +26,7 @@ public final class Flags {
     public static final String USAGE = """
             Usage of chypervisord:
               -k, --kv="http://localhost:4001": address of kv machine
-                  (etcd://host:port[,host:port...], consul://host:port, mem://,
+                  (etcd://host[:port][,host[:port]...] (port 2379), consul://host[:port] (8500), mem://,
                    or http(s)://host:port to probe etcd, then Consul)
               -l, --log-level="warn": log level (debug, info, warn, error, fatal, panic)
                   --log-format="text": log line format (text, or json: one object per line)

@@ -26,6 +26,8 @@ import java.util.function.Supplier;
 final class FreshReadCoalescer<T> {
     private final Supplier<T> read;
     private final int parallel;
+    private final long minIntervalNanos;
+    private long lastStart;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     /** The batch that callers join: not started yet. Null when no caller is waiting. */
@@ -33,21 +35,31 @@ final class FreshReadCoalescer<T> {
     private int running;
 
     private static final class Batch<T> {
+        boolean claimed;
         boolean done;
         T value;
         Throwable failure; // a RuntimeException or an Error: read.get() throws nothing else
     }
 
     FreshReadCoalescer(Supplier<T> read) {
-        this(read, 1);
+        this(read, 1, 0);
     }
 
     FreshReadCoalescer(Supplier<T> read, int parallel) {
-        if (parallel < 1) {
-            throw new IllegalArgumentException("parallel must be positive");
+        this(read, parallel, 0);
+    }
+
+    /**
+     * @param minIntervalNanos the least time between the starts of two reads: a batch that would
+     *     start sooner stays open that much longer, gathering the callers that arrive meanwhile
+     */
+    FreshReadCoalescer(Supplier<T> read, int parallel, long minIntervalNanos) {
+        if (parallel < 1 || minIntervalNanos < 0) {
+            throw new IllegalArgumentException("parallel must be positive and the interval not negative");
         }
         this.read = read;
         this.parallel = parallel;
+        this.minIntervalNanos = minIntervalNanos;
     }
 
     /** The result of a read that started after this call; shared with callers that joined the same batch. */
@@ -59,19 +71,33 @@ final class FreshReadCoalescer<T> {
                 open = new Batch<>();
             }
             batch = open;
-            while (running >= parallel && !batch.done && open == batch) {
+            while ((running >= parallel || batch.claimed) && !batch.done && open == batch) {
                 changed.awaitUninterruptibly();
             }
-            if (batch.done || open != batch) {
+            if (batch.done || open != batch || batch.claimed) {
                 // Another caller started this batch's read: wait for it.
                 while (!batch.done) {
                     changed.awaitUninterruptibly();
                 }
                 return outcome(batch);
             }
-            // This caller runs the batch's read; callers from now on form the next batch.
+            // This caller runs the batch's read. Too soon after the last start, the batch stays
+            // open for the rest of the interval, so that callers arriving meanwhile share it.
             running++;
-            open = null;
+            batch.claimed = true;
+            long wait = lastStart + minIntervalNanos - System.nanoTime();
+            while (wait > 0) {
+                try {
+                    changed.awaitNanos(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                wait = lastStart + minIntervalNanos - System.nanoTime();
+            }
+            lastStart = System.nanoTime();
+            open = null; // callers from now on form the next batch
+            changed.signalAll();
         } finally {
             lock.unlock();
         }

@@ -107,7 +107,11 @@ public final class RegistryView implements AutoCloseable {
         this.store = store;
         this.pageSize = pageSize;
         this.catchUp = catchUp;
-        this.revisions = new FreshReadCoalescer<>(store::currentRevision, 2);
+        // Two calls in flight at most, and their starts at least 1 ms apart: at 17,000 GETs a
+        // second on etcd (2 cores), 0.12 revision calls per GET cost as much CPU (service and
+        // etcd) as the GETs themselves; spaced, a batch gathers what arrives within the
+        // millisecond, adding at most that to a read's wait.
+        this.revisions = new FreshReadCoalescer<>(store::currentRevision, 2, TimeUnit.MILLISECONDS.toNanos(1));
     }
 
     /** Starts loading in the background and returns at once. */
