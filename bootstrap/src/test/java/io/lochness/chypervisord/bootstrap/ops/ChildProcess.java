@@ -35,7 +35,7 @@ final class ChildProcess implements AutoCloseable {
      * The JVM options the scripts ({@code scripts/lib.sh}) and the systemd unit ship; PackagingTest
      * checks that both still say exactly this.
      */
-    static final List<String> SHIPPED_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx512m", "-XX:+ExitOnOutOfMemoryError");
+    static final List<String> SHIPPED_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx512m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:+ExitOnOutOfMemoryError");
 
     /** Starts {@code java -jar chypervisord.jar --kv mem:// -p <free port> extraArgs...}. */
     static ChildProcess start(String... extraArgs) {

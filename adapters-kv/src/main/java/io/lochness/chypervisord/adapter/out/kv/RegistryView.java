@@ -107,11 +107,12 @@ public final class RegistryView implements AutoCloseable {
         this.store = store;
         this.pageSize = pageSize;
         this.catchUp = catchUp;
-        // Two calls in flight at most, and their starts at least 1 ms apart: at 17,000 GETs a
-        // second on etcd (2 cores), 0.12 revision calls per GET cost as much CPU (service and
-        // etcd) as the GETs themselves; spaced, a batch gathers what arrives within the
-        // millisecond, adding at most that to a read's wait.
-        this.revisions = new FreshReadCoalescer<>(store::currentRevision, 2, TimeUnit.MILLISECONDS.toNanos(1));
+        // Two calls in flight at most, started as soon as a slot is free. Measured on etcd (2
+        // cores, 32 connections): 0.12 revision calls per GET. Spacing the starts at least 1 ms
+        // apart (FreshReadCoalescer's minInterval) cut that to 0.05 but added half a millisecond
+        // to every read and no throughput (13,100 and 16,800 GETs/s against 18,800 and 17,300
+        // at N = 1,000 and 10,000): the GETs are bound by their latency, not by the calls' CPU.
+        this.revisions = new FreshReadCoalescer<>(store::currentRevision, 2, 0);
     }
 
     /** Starts loading in the background and returns at once. */
