@@ -112,44 +112,34 @@ public final class KvHypervisorRepository implements HypervisorRepository {
         // '0' sorts right after '/': every key of the hypervisor the page starts after is skipped.
         String after = query.after() == null ? null : LochnessLayout.HYPERVISORS + query.after().value() + "0";
         long at = 0;
-        String currentId = null;
-        List<KeyValue> currentKeys = new ArrayList<>();
+        KeysByHypervisor groups = new KeysByHypervisor();
         Page page;
         do {
             page = store.readPage(LochnessLayout.HYPERVISORS, after, at, DIRECT_PAGE);
             at = page.revision();
             for (KeyValue kv : page.entries()) {
-                LochnessLayout.Key key = LochnessLayout.parse(kv.key());
-                if (key == null) {
-                    continue;
+                if (take(query, groups.add(kv), out, want)) {
+                    return new HypervisorPage(out, true);
                 }
-                if (!key.id().equals(currentId)) {
-                    if (take(query, currentId, currentKeys, out, want)) {
-                        return new HypervisorPage(out, true);
-                    }
-                    currentId = key.id();
-                    currentKeys = new ArrayList<>();
-                }
-                currentKeys.add(kv);
             }
             after = page.lastKey();
         } while (page.more());
-        if (take(query, currentId, currentKeys, out, want)) {
+        if (take(query, groups.finish(), out, want)) {
             return new HypervisorPage(out, true);
         }
         return new HypervisorPage(out, false);
     }
 
     /** Adds the hypervisor of {@code keys} to {@code out} if it matches; true when it matched and the page was full. */
-    private static boolean take(HypervisorQuery query, String rawId, List<KeyValue> keys, List<Hypervisor> out, int want) {
-        if (rawId == null || keys.isEmpty()) {
+    private static boolean take(HypervisorQuery query, KeysByHypervisor.Group group, List<Hypervisor> out, int want) {
+        if (group == null) {
             return false;
         }
-        HypervisorId id = RegistryView.canonicalId(rawId);
+        HypervisorId id = RegistryView.canonicalId(group.rawId());
         if (id == null) {
             return false;
         }
-        HypervisorEntry e = HypervisorEntry.of(id, keys);
+        HypervisorEntry e = HypervisorEntry.of(id, group.keys());
         if (e.unreadable() != null) {
             LOG.log(System.Logger.Level.WARNING, "listing without it: " + e.unreadable());
         }
@@ -326,10 +316,5 @@ public final class KvHypervisorRepository implements HypervisorRepository {
     public int maxChildrenPerChange() {
         int max = store.maxTxnOperations();
         return max == Integer.MAX_VALUE ? max : Math.max(1, max - 1);
-    }
-
-    @Override
-    public boolean guestGuardAtomic() {
-        return store.prefixConditionAtomic();
     }
 }

@@ -300,8 +300,7 @@ public final class RegistryView implements AutoCloseable {
         long at = 0;
         try {
             String after = null;
-            String currentId = null;
-            List<KeyValue> currentKeys = new ArrayList<>();
+            KeysByHypervisor groups = new KeysByHypervisor();
             Page page;
             do {
                 if (state == State.CLOSED) {
@@ -310,20 +309,11 @@ public final class RegistryView implements AutoCloseable {
                 page = store.readPage(LochnessLayout.HYPERVISORS, after, at, pageSize);
                 at = page.revision();
                 for (KeyValue kv : page.entries()) {
-                    LochnessLayout.Key key = LochnessLayout.parse(kv.key());
-                    if (key == null) {
-                        continue;
-                    }
-                    if (!key.id().equals(currentId)) {
-                        add(fresh, currentId, currentKeys);
-                        currentId = key.id();
-                        currentKeys = new ArrayList<>();
-                    }
-                    currentKeys.add(kv);
+                    add(fresh, groups.add(kv));
                 }
                 after = page.lastKey();
             } while (page.more());
-            add(fresh, currentId, currentKeys);
+            add(fresh, groups.finish());
         } catch (CompactedException e) {
             LOG.log(System.Logger.Level.INFO, "the store compacted the revision being loaded; loading again");
             retryLoad(attempt);
@@ -424,11 +414,12 @@ public final class RegistryView implements AutoCloseable {
         }
     }
 
-    private static void add(ConcurrentSkipListMap<String, HypervisorEntry> into, String rawId, List<KeyValue> keys) {
-        if (rawId == null || keys.isEmpty()) {
+    private static void add(ConcurrentSkipListMap<String, HypervisorEntry> into, KeysByHypervisor.Group group) {
+        if (group == null) {
             return;
         }
-        HypervisorId id = canonicalId(rawId);
+        List<KeyValue> keys = group.keys();
+        HypervisorId id = canonicalId(group.rawId());
         if (id == null) {
             return;
         }

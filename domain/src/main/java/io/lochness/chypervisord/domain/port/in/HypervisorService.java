@@ -19,15 +19,16 @@ import java.util.SortedMap;
 /**
  * In-port: the hypervisor registry's operations, one per HTTP API operation.
  *
- * <p>Every operation reads the store once and, when it writes, commits one atomic transaction
- * guarded by the record's revision, so a write never lands on a record that changed or vanished
+ * <p>Reads are consistent (never older than a store read started at the same moment; served from
+ * the registry view where there is one). A write reads the hypervisor straight from the store and
+ * commits one atomic transaction guarded by the record's revision, so a write never lands on a record that changed or vanished
  * since it was read. A {@link Precondition} that is not met fails with {@code
  * PreconditionFailedException}; without one, a write that loses a race re-reads and retries.
  */
 public interface HypervisorService {
 
     /**
-     * Every hypervisor, sorted by id, read in one store round trip. A record that cannot be read
+     * Every hypervisor, sorted by id, from one consistent state. A record that cannot be read
      * (corrupted by another writer) is left out and logged rather than failing the whole list.
      */
     List<Hypervisor> list();

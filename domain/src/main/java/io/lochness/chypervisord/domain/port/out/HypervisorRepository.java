@@ -89,8 +89,9 @@ public interface HypervisorRepository {
 
     /**
      * Removes the hypervisor with everything under it, if its record is still at {@code revision}
-     * and it has no guests; false on conflict (nothing removed). Stores that cannot check "no
-     * guests" atomically with the removal say so in {@link #guestGuardAtomic()}.
+     * and it has no guests; false on conflict (nothing removed). On a store that cannot check "no
+     * guests" atomically with the removal (Consul; the SPI's {@code prefixConditionAtomic()}), a
+     * guest written in the adapter's window between its check and the removal is removed too.
      */
     boolean delete(HypervisorId id, long revision);
 
@@ -117,6 +118,4 @@ public interface HypervisorRepository {
     /** The most children one change may name (a store transaction's size bound). */
     int maxChildrenPerChange();
 
-    /** Whether {@link #delete}'s "no guests" check is atomic with the removal on this store. */
-    boolean guestGuardAtomic();
 }
