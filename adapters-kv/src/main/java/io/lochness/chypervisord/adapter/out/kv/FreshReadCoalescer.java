@@ -26,8 +26,6 @@ import java.util.function.Supplier;
 final class FreshReadCoalescer<T> {
     private final Supplier<T> read;
     private final int parallel;
-    private final long minIntervalNanos;
-    private long lastStart;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     /** The batch that callers join: not started yet. Null when no caller is waiting. */
@@ -42,24 +40,15 @@ final class FreshReadCoalescer<T> {
     }
 
     FreshReadCoalescer(Supplier<T> read) {
-        this(read, 1, 0);
+        this(read, 1);
     }
 
     FreshReadCoalescer(Supplier<T> read, int parallel) {
-        this(read, parallel, 0);
-    }
-
-    /**
-     * @param minIntervalNanos the least time between the starts of two reads: a batch that would
-     *     start sooner stays open that much longer, gathering the callers that arrive meanwhile
-     */
-    FreshReadCoalescer(Supplier<T> read, int parallel, long minIntervalNanos) {
-        if (parallel < 1 || minIntervalNanos < 0) {
-            throw new IllegalArgumentException("parallel must be positive and the interval not negative");
+        if (parallel < 1) {
+            throw new IllegalArgumentException("parallel must be positive");
         }
         this.read = read;
         this.parallel = parallel;
-        this.minIntervalNanos = minIntervalNanos;
     }
 
     /** The result of a read that started after this call; shared with callers that joined the same batch. */
@@ -81,21 +70,9 @@ final class FreshReadCoalescer<T> {
                 }
                 return outcome(batch);
             }
-            // This caller runs the batch's read. Too soon after the last start, the batch stays
-            // open for the rest of the interval, so that callers arriving meanwhile share it.
+            // This caller runs the batch's read.
             running++;
             batch.claimed = true;
-            long wait = lastStart + minIntervalNanos - System.nanoTime();
-            while (wait > 0) {
-                try {
-                    changed.awaitNanos(wait);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                wait = lastStart + minIntervalNanos - System.nanoTime();
-            }
-            lastStart = System.nanoTime();
             open = null; // callers from now on form the next batch
             changed.signalAll();
         } finally {

@@ -109,10 +109,10 @@ public final class RegistryView implements AutoCloseable {
         this.catchUp = catchUp;
         // Two calls in flight at most, started as soon as a slot is free. Measured on etcd (2
         // cores, 32 connections): 0.12 revision calls per GET. Spacing the starts at least 1 ms
-        // apart (FreshReadCoalescer's minInterval) cut that to 0.05 but added half a millisecond
+        // apart (a least interval the coalescer had then) cut that to 0.05 but added half a millisecond
         // to every read and no throughput (13,100 and 16,800 GETs/s against 18,800 and 17,300
         // at N = 1,000 and 10,000): the GETs are bound by their latency, not by the calls' CPU.
-        this.revisions = new FreshReadCoalescer<>(store::currentRevision, 2, 0);
+        this.revisions = new FreshReadCoalescer<>(store::currentRevision, 2);
     }
 
     /** Starts loading in the background and returns at once. */
