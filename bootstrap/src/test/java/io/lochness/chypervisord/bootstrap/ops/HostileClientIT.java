@@ -248,10 +248,11 @@ class HostileClientIT {
             double medianMillis = nanos[n / 2] / 1e6;
             System.out.printf("HostileClientIT: %d GET /openapi on one connection in %.2f s, median %.1f ms%n",
                     n, seconds, medianMillis);
-            // With Nagle's algorithm on, each answer waits about 44 ms for the delayed ACK. The
-            // median, not the total, so that a GC pause or a busy machine's stalls on a few
-            // requests cannot add up to a false alarm; half the wait still tells the two apart.
-            assertThat(medianMillis).as("median ms per answer").isLessThan(22.0);
+            // With Nagle's algorithm on, each answer waits for the client's delayed ACK: 40 ms at
+            // least (Linux's minimum), about 44 ms measured. The median, not the total, so that a GC
+            // pause or stalls on a few requests cannot add up to a false alarm (on a loaded 2-core
+            // machine the median was 10 ms, the total 1.2 s).
+            assertThat(medianMillis).as("median ms per answer").isLessThan(30.0);
         }
     }
 
