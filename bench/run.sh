@@ -208,10 +208,11 @@ log "starting etcd on $ETCD_URL (data in $TMP/etcd)"
   --quota-backend-bytes $((8 * 1024 * 1024 * 1024)) --max-txn-ops "$LOAD_TXN_OPS" \
   --logger zap --log-level warn >"$TMP/etcd.log" 2>&1 &
 ETCD_PID=$!
-for i in $(seq 1 200); do
-  curl -fsS -m 1 "$ETCD_URL/health" 2>/dev/null | grep -q '"health":"true"' && break
+# Up to 60 s (it takes about one): slack for a loaded machine and a busy disk.
+etcd_deadline=$(( $(now_ns) + 60 * 1000000000 ))
+while ! curl -fsS -m 2 "$ETCD_URL/health" 2>/dev/null | grep -q '"health":"true"'; do
   kill -0 "$ETCD_PID" 2>/dev/null || die "etcd exited at start (see its log above)"
-  [ "$i" = 200 ] && die "etcd did not become healthy within 20 s"
+  [ "$(now_ns)" -lt "$etcd_deadline" ] || die "etcd did not become healthy within 60 s"
   sleep 0.1
 done
 

@@ -42,18 +42,36 @@ final class LocalEtcd implements AutoCloseable {
     static LocalEtcd start() throws IOException {
         Optional<Path> binary = findBinary();
         Assumptions.assumeTrue(binary.isPresent(), "etcd is not installed (./test.sh installs it): skipped");
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(binary.get());
+            } catch (IllegalStateException e) {
+                // Its ports were free when chosen; another process may still bind one first.
+                if (attempt >= 3 || !e.getMessage().contains("address already in use")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static LocalEtcd startOnce(Path binary) throws IOException {
         Path dir = Files.createTempDirectory("hv-etcd-");
         int client = freePort();
         int peer = freePort();
         String clientUrl = "http://127.0.0.1:" + client;
         String peerUrl = "http://127.0.0.1:" + peer;
-        Process process = new ProcessBuilder(binary.get().toString(), "--name", "hv-test", "--data-dir",
+        Process process = new ProcessBuilder(binary.toString(), "--name", "hv-test", "--data-dir",
                 dir.resolve("data").toString(), "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
                 "--listen-peer-urls", peerUrl, "--initial-advertise-peer-urls", peerUrl,
                 "--initial-cluster", "hv-test=" + peerUrl, "--initial-cluster-state", "new")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
         LocalEtcd etcd = new LocalEtcd(process, dir, client);
-        etcd.awaitHealthy();
+        try {
+            etcd.awaitHealthy();
+        } catch (RuntimeException e) {
+            etcd.close();
+            throw e;
+        }
         return etcd;
     }
 
@@ -79,7 +97,8 @@ final class LocalEtcd implements AutoCloseable {
     }
 
     private void awaitHealthy() {
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        // etcd starts in about a second; the rest is slack for a loaded machine and a busy disk.
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < giveUp) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("etcd exited: " + log());
@@ -104,7 +123,7 @@ final class LocalEtcd implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
         }
-        throw new IllegalStateException("etcd was not healthy within 30 s: " + log());
+        throw new IllegalStateException("etcd was not healthy within 60 s: " + log());
     }
 
     private void post(String path, String body) {
@@ -141,10 +160,37 @@ final class LocalEtcd implements AutoCloseable {
                 .findFirst();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+
+    /**
+     * A free loopback port for etcd to bind a little later, picked at random below the kernel's
+     * ephemeral range: a port from {@code new ServerSocket(0)} is in that range, where any client
+     * connection made meanwhile may take it as its local port (as bench/run.sh picks its ports).
+     */
+    private static synchronized int freePort() throws IOException {
+        int low = 32_768;
+        try {
+            low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            // keep the usual default
         }
+        if (low <= 12_000) {
+            low = 32_768;
+        }
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(10_000, low);
+            if (HANDED_OUT.contains(port)) {
+                continue;
+            }
+            try (ServerSocket socket = new ServerSocket()) {
+                socket.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+            } catch (IOException taken) {
+                continue;
+            }
+            HANDED_OUT.add(port);
+            return port;
+        }
+        throw new IOException("no free loopback port found between 10000 and " + low);
     }
 
     private static String b64(String text) {

@@ -2,7 +2,6 @@ package io.lochness.chypervisord.bootstrap.ops;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,12 +83,13 @@ final class ChildProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /**
+     * A free port for the service to bind once its JVM has started, a second or more later: below
+     * the ephemeral range, where no client connection made meanwhile can take it as its local port
+     * (see TestPorts).
+     */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return io.lochness.chypervisord.adapter.out.etcd.TestPorts.free();
     }
 
     /** Waits (bounded) until the service answers its liveness check. */

@@ -49,11 +49,17 @@ class GracefulShutdownIT {
             CountDownLatch termNow = new CountDownLatch(1);
             Map<Outcome, AtomicInteger> outcomes = new ConcurrentHashMap<>();
             List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
+            AtomicInteger made = new AtomicInteger();
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
             List<Future<?>> futures = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
                 futures.add(pool.submit(() -> {
-                    for (int i = 0; i < PER_THREAD; i++) {
+                    // PER_THREAD requests at least, and on until one is refused or reset: on a busy
+                    // machine the service may take the SIGTERM in only after the clients' last
+                    // fixed request, and "some requests came after the stop" must still be seen.
+                    // Bounded: the process ends within the 30 s awaited below, refusing the next one.
+                    for (int i = 0; i < PER_THREAD || (stopSeen(outcomes) == 0 && i < 100_000); i++) {
+                        made.incrementAndGet();
                         boolean post = i % 2 == 0;
                         String request = post
                                 ? request("POST", "/hypervisors", "{\"id\":\"" + UUID.randomUUID() + "\",\"ip\":\"10.0.0.1\"}")
@@ -86,11 +92,9 @@ class GracefulShutdownIT {
             assertThat(violations).as("truncated or malformed answers").isEmpty();
             assertThat(exit).as("exit status; stderr:\n%s", child.stderr()).isZero();
             int total = outcomes.values().stream().mapToInt(AtomicInteger::get).sum();
-            assertThat(total).isEqualTo(THREADS * PER_THREAD);
+            assertThat(total).isEqualTo(made.get()).isGreaterThanOrEqualTo(THREADS * PER_THREAD);
             assertThat(outcomes.get(Outcome.COMPLETE).get()).isGreaterThanOrEqualTo(TERM_AFTER);
-            assertThat(outcomes.getOrDefault(Outcome.REFUSED, new AtomicInteger()).get()
-                    + outcomes.getOrDefault(Outcome.RESET_BEFORE_ANSWER, new AtomicInteger()).get())
-                    .as("some requests came after the stop: %s", outcomes).isPositive();
+            assertThat(stopSeen(outcomes)).as("some requests came after the stop: %s", outcomes).isPositive();
             // Helidon itself may log SEVERE "Executor rejected handler for new connection" (with a stack
             // trace) for a connection accepted while it stops; the service's own loggers stay quiet.
             assertThat(child.stderr().lines().filter(l -> l.matches("\\S+ (SEVERE|WARNING) .*")))
@@ -98,6 +102,12 @@ class GracefulShutdownIT {
                             "\\S+ (WARNING io\\.lochness\\.chypervisord\\.bootstrap\\.MemoryStoreModule: using the in-memory store.*"
                                     + "|SEVERE io\\.helidon\\.webserver\\.ServerListener: Executor rejected handler for new connection)"));
         }
+    }
+
+    /** Requests refused or reset before an answer: those that came after the stop. */
+    private static int stopSeen(Map<Outcome, AtomicInteger> outcomes) {
+        return outcomes.getOrDefault(Outcome.REFUSED, new AtomicInteger()).get()
+                + outcomes.getOrDefault(Outcome.RESET_BEFORE_ANSWER, new AtomicInteger()).get();
     }
 
     private static String request(String method, String path, String body) {
@@ -117,7 +127,8 @@ class GracefulShutdownIT {
         ByteArrayOutputStream received = new ByteArrayOutputStream();
         try (Socket socket = new Socket()) {
             try {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+                // 30 s: a full backlog on a busy machine drops SYNs, retried after 1, 3, 7 s ...
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 30_000);
             } catch (ConnectException e) {
                 return Outcome.REFUSED;
             }

@@ -236,14 +236,23 @@ class HostileClientIT {
                 keptAlive(s, "/openapi");
             }
             int n = 100;
+            long[] nanos = new long[n];
             long start = System.nanoTime();
             for (int i = 0; i < n; i++) {
+                long t = System.nanoTime();
                 keptAlive(s, "/openapi");
+                nanos[i] = System.nanoTime() - t;
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("HostileClientIT: %d GET /openapi on one connection in %.2f s%n", n, seconds);
-            // With Nagle's algorithm on, each answer waits about 44 ms: 100 take 4.4 s at least.
-            assertThat(seconds).isLessThan(3.5);
+            java.util.Arrays.sort(nanos);
+            double medianMillis = nanos[n / 2] / 1e6;
+            System.out.printf("HostileClientIT: %d GET /openapi on one connection in %.2f s, median %.1f ms%n",
+                    n, seconds, medianMillis);
+            // With Nagle's algorithm on, each answer waits for the client's delayed ACK: 40 ms at
+            // least (Linux's minimum), about 44 ms measured. The median, not the total, so that a GC
+            // pause or stalls on a few requests cannot add up to a false alarm (on a loaded 2-core
+            // machine the median was 10 ms, the total 1.2 s).
+            assertThat(medianMillis).as("median ms per answer").isLessThan(30.0);
         }
     }
 

@@ -49,8 +49,10 @@ class ConsulKeyValueStoreEmulatedContractTest extends KeyValueStoreContract {
     @Override
     protected KeyValueStore createStore() {
         URI endpoint = URI.create("http://" + server.getHostName() + ":" + server.getPort());
+        // A per-call deadline no loaded machine reaches (no test here times a call); blocking
+        // queries of 5 s, so that a watch reports progress often.
         return new ConsulKeyValueStore(
-                new ConsulSettings(endpoint, null, null), Duration.ofSeconds(5), Duration.ofSeconds(5));
+                new ConsulSettings(endpoint, null, null), Duration.ofSeconds(30), Duration.ofSeconds(5));
     }
 
     @Override

@@ -38,8 +38,9 @@ class ConsulKeyValueStoreWireTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Only the timeout tests use it; the others get a deadline no loaded machine reaches. */
     private static final Duration SHORT_DEADLINE = Duration.ofMillis(500);
-    private static final Duration DEADLINE = Duration.ofSeconds(5);
-    private static final Duration GENEROUS = Duration.ofSeconds(10);
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+    /** Bounds the timeout tests (500 ms deadlines) against a hang; not a timing assertion. */
+    private static final Duration GENEROUS = Duration.ofSeconds(30);
 
     private MockWebServer server;
     private ConsulKeyValueStore store;
@@ -91,7 +92,7 @@ class ConsulKeyValueStoreWireTest {
     }
 
     private RecordedRequest take() throws InterruptedException {
-        RecordedRequest request = server.takeRequest(5, TimeUnit.SECONDS);
+        RecordedRequest request = server.takeRequest(30, TimeUnit.SECONDS);
         assertThat(request).as("a request reached the server").isNotNull();
         return request;
     }
@@ -589,7 +590,7 @@ class ConsulKeyValueStoreWireTest {
                         heard.add(cause);
                     }
                 };
-        try (ConsulKeyValueStore watching = storeWith(null, null, Duration.ofSeconds(5));
+        try (ConsulKeyValueStore watching = storeWith(null, null, DEADLINE);
                 var watch = watching.watch("w/", 13, listener)) {
             RecordedRequest first = take();
             assertThat(first.getRequestUrl().queryParameterNames()).containsExactlyInAnyOrder("recurse", "consistent");
@@ -597,7 +598,7 @@ class ConsulKeyValueStoreWireTest {
             assertThat(second.getRequestUrl().queryParameterNames()).containsExactlyInAnyOrder("recurse", "index", "wait");
             assertThat(second.getRequestUrl().queryParameter("index")).isEqualTo("12");
             assertThat(second.getRequestUrl().queryParameter("wait")).isEqualTo("300000ms");
-            assertThat(heard.poll(5, TimeUnit.SECONDS)).isEqualTo(List.of(
+            assertThat(heard.poll(30, TimeUnit.SECONDS)).isEqualTo(List.of(
                     io.lochness.chypervisord.adapter.out.kv.spi.KeyChange.put("w/b", "3", 14),
                     io.lochness.chypervisord.adapter.out.kv.spi.KeyChange.put("w/a", "2", 15)));
         }

@@ -27,7 +27,12 @@ import org.junit.jupiter.api.Test;
  * answer without waiting out the blocking query, one failure. On {@link ConsulEmulator}.
  */
 class ConsulWatchTest {
-    private static final long WAIT_SECONDS = 10;
+    /**
+     * How long a watch may take to say something: a deadline for what normally comes within
+     * milliseconds, generous for a loaded machine, and still far under the 5 minute blocking
+     * query that "at once" is told apart from.
+     */
+    private static final long WAIT_SECONDS = 30;
 
     private MockWebServer server;
     private ConsulEmulator emulator;
@@ -50,7 +55,8 @@ class ConsulWatchTest {
 
     private ConsulKeyValueStore store(Duration watchWait) {
         URI endpoint = URI.create("http://127.0.0.1:" + server.getPort());
-        return new ConsulKeyValueStore(new ConsulSettings(endpoint, null, null), Duration.ofSeconds(5), watchWait);
+        // A per-call deadline no loaded machine reaches: no test here times a call.
+        return new ConsulKeyValueStore(new ConsulSettings(endpoint, null, null), Duration.ofSeconds(30), watchWait);
     }
 
     /** What a watch said, in order. */

@@ -5,8 +5,6 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.List;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
@@ -34,7 +32,7 @@ final class EtcdContainer implements EtcdServer.Backend {
 
     /** An etcd container started with {@code extraFlags} after the usual ones. */
     EtcdContainer(List<String> extraFlags) throws IOException {
-        this.hostPort = freePort();
+        this.hostPort = TestPorts.free();
         String host = DockerClientFactory.instance().dockerHostIpAddress();
         ExposedPort client = ExposedPort.tcp(CLIENT_PORT);
         this.container =
@@ -125,11 +123,5 @@ final class EtcdContainer implements EtcdServer.Backend {
 
     private static DockerClient docker() {
         return DockerClientFactory.instance().client();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

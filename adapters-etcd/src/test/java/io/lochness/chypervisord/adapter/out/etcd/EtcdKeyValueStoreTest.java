@@ -228,7 +228,7 @@ class EtcdKeyValueStoreTest {
     void callsAfterCloseFailAsUnavailable() {
         store.close();
         assertTimeoutPreemptively(
-                Duration.ofSeconds(10),
+                Duration.ofSeconds(30),
                 () -> assertThatThrownBy(() -> store.read(root)).isInstanceOf(
                         StoreUnavailableException.class));
     }

@@ -3,8 +3,6 @@ package io.lochness.chypervisord.adapter.out.etcd;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,8 +38,8 @@ final class EtcdProcess implements EtcdServer.Backend {
         this.binary = binary;
         this.root = Files.createTempDirectory("etcd-test-");
         this.log = root.resolve("etcd.log");
-        this.clientPort = freePort();
-        int peerPort = freePort();
+        this.clientPort = TestPorts.free();
+        int peerPort = TestPorts.free();
         String name = "test-" + UUID.randomUUID().toString().substring(0, 8);
         String client = "http://" + LOOPBACK + ":" + clientPort;
         String peer = "http://" + LOOPBACK + ":" + peerPort;
@@ -158,10 +156,4 @@ final class EtcdProcess implements EtcdServer.Backend {
         return "etcd process " + binary + " in " + root;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -45,8 +45,9 @@ public final class EtcdServer {
         void destroy();
     }
 
-    private static final Duration STARTUP_WAIT = Duration.ofSeconds(15);
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    /** etcd starts in about a second; the rest is slack for a loaded machine and a busy disk. */
+    private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern VALUE = Pattern.compile("\"value\"\\s*:\\s*\"([^\"]*)\"");
     private static final Pattern KVS = Pattern.compile("\"kvs\"\\s*:\\s*\\[\\s*\\{");
 
@@ -146,7 +147,7 @@ public final class EtcdServer {
         return "EtcdServer[" + description + " at " + endpoint() + "]";
     }
 
-    /** Polls {@code /health} until etcd answers healthy, or fails with its log after ~15 s. */
+    /** Polls {@code /health} until etcd answers healthy, or fails with its log after {@link #STARTUP_WAIT}. */
     void awaitHealthy() {
         long giveUp = System.nanoTime() + STARTUP_WAIT.toNanos();
         String last = "no answer";

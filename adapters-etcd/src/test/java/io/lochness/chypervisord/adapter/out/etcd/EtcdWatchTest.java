@@ -222,7 +222,7 @@ class EtcdWatchTest {
         ETCD.server().compact(newer);
         Recorder recorder = new Recorder();
         try (Watch watch = store.watch(root, old, recorder)) {
-            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (recorder.ends.isEmpty() && System.nanoTime() < giveUp) {
                 Thread.sleep(20);
             }
@@ -287,7 +287,7 @@ class EtcdWatchTest {
         Recorder recorder = new Recorder();
         store.watch(root, store.currentRevision() + 1, recorder);
         long a = put(root + "a", "1");
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (recorder.changeRevisions.isEmpty() && System.nanoTime() < giveUp) {
             Thread.sleep(20);
         }

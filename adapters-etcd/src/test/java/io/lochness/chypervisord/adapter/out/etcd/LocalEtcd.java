@@ -2,8 +2,6 @@ package io.lochness.chypervisord.adapter.out.etcd;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,7 +30,8 @@ import org.junit.jupiter.api.Assumptions;
  */
 final class LocalEtcd implements AutoCloseable {
     private static final String LOOPBACK = "127.0.0.1";
-    private static final Duration STARTUP_WAIT = Duration.ofSeconds(30);
+    /** A member starts in about a second; the rest is slack for a loaded machine and a busy disk. */
+    private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
 
     /** One member: its ports, data and process. */
     static final class Member {
@@ -77,12 +76,26 @@ final class LocalEtcd implements AutoCloseable {
      * {@code clientScheme} ({@code http} or {@code https}), and waits until every one is healthy.
      */
     static LocalEtcd start(int size, String clientScheme, List<String> extraArgs) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(size, clientScheme, extraArgs);
+            } catch (IllegalStateException e) {
+                // The ports were free when chosen; another process may still bind one first.
+                if (attempt >= 3 || !TestPorts.portTaken(e.getMessage())) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static LocalEtcd startOnce(int size, String clientScheme, List<String> extraArgs) throws IOException {
         Path binary = binary();
         LocalEtcd etcd = new LocalEtcd(Files.createTempDirectory("etcd-local-"), clientScheme);
         try {
             String token = "t-" + UUID.randomUUID().toString().substring(0, 8);
             for (int i = 0; i < size; i++) {
-                etcd.members.add(new Member("m" + i, freePort(), freePort(), freePort(), etcd.root.resolve("m" + i + ".log")));
+                etcd.members.add(new Member("m" + i, TestPorts.free(), TestPorts.free(), TestPorts.free(),
+                        etcd.root.resolve("m" + i + ".log")));
             }
             StringBuilder cluster = new StringBuilder();
             for (Member m : etcd.members) {
@@ -225,12 +238,6 @@ final class LocalEtcd implements AutoCloseable {
             EtcdServer.sleep(100);
         }
         throw new IllegalStateException("etcd " + m.name + " not healthy within " + STARTUP_WAIT + "; its log:\n" + logTail(m));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
-            return socket.getLocalPort();
-        }
     }
 
     /** Runs a command (openssl) in {@code dir} and fails with its output when it fails. */

@@ -320,10 +320,18 @@ public abstract class ListAndFeedContract {
 
     /** Follows the Link headers from {@code first}; returns every id in order. */
     protected List<String> pages(String first, int limit) {
+        return pages(first, limit, () -> { });
+    }
+
+    /** {@link #pages(String, int)}, running {@code beforeNextPage} before each page after the first. */
+    protected List<String> pages(String first, int limit, Runnable beforeNextPage) {
         List<String> out = new ArrayList<>();
         String path = first;
         int pages = 0;
         while (path != null) {
+            if (pages > 0) {
+                beforeNextPage.run();
+            }
             Resp r = get(path);
             assertThat(r.status()).as(path + " -> " + r.body()).isEqualTo(200);
             assertThat(r.json().size()).isLessThanOrEqualTo(limit);
@@ -370,6 +378,7 @@ public abstract class ListAndFeedContract {
         }
         AtomicBoolean stop = new AtomicBoolean();
         Set<String> churned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
         Thread writer = Thread.ofPlatform().start(() -> {
             for (int i = 0; i < 400 && !stop.get(); i++) {
                 String id = create(tag, "");
@@ -377,11 +386,20 @@ public abstract class ListAndFeedContract {
                 if (i % 2 == 0) {
                     assertThat(send("DELETE", "/hypervisors/" + id, null).status()).isEqualTo(200);
                 }
+                writes.incrementAndGet();
             }
         });
         List<String> seen;
         try {
-            seen = pages("/hypervisors?metadata.tag=" + tag + "&limit=4", 4);
+            // The writes must really happen while the pages are read, whatever the scheduling: the
+            // first page waits for the writer's first write, and each next page for one more
+            // (unless the writer is done), so every gap between two pages has a write in it.
+            awaitWrites(writes, 1, writer);
+            int[] before = {writes.get()};
+            seen = pages("/hypervisors?metadata.tag=" + tag + "&limit=4", 4, () -> {
+                awaitWrites(writes, before[0] + 1, writer);
+                before[0] = writes.get();
+            });
         } finally {
             stop.set(true);
             writer.join(60_000);
@@ -392,6 +410,20 @@ public abstract class ListAndFeedContract {
         assertThat(churned).isNotEmpty();
         for (String id : seen) {
             assertThat(stable.contains(id) || churned.contains(id)).isTrue();
+        }
+    }
+
+    /** Waits (up to 60 s) until the writer has made {@code count} writes, or has ended. */
+    private static void awaitWrites(java.util.concurrent.atomic.AtomicInteger writes, int count, Thread writer) {
+        long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (writes.get() < count && writer.isAlive()) {
+            assertThat(System.nanoTime()).as("the writer to make write %d", count).isLessThan(giveUp);
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
         }
     }
 

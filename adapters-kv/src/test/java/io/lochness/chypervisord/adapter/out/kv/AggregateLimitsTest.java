@@ -39,10 +39,10 @@ class AggregateLimitsTest {
         if (withView) {
             view = new RegistryView(store, 1000, Duration.ofSeconds(5));
             view.start();
-            long giveUp = System.nanoTime() + 10_000_000_000L;
+            long giveUp = System.nanoTime() + 60_000_000_000L;
             while (view.state() != RegistryView.State.READY) {
                 assertThat(System.nanoTime()).isLessThan(giveUp);
-                Thread.onSpinWait();
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000); // not a spin: leave the cores to the view
             }
         }
         return new HypervisorRegistry(new KvHypervisorRepository(store, view));

@@ -52,7 +52,7 @@ class FreshReadCoalescerTest {
             }));
         }
         for (Thread t : threads) {
-            assertThat(t.join(java.time.Duration.ofSeconds(30))).isTrue();
+            assertThat(t.join(java.time.Duration.ofSeconds(120))).isTrue();
         }
         assertThat(stale).hasValue(0);
         assertThat(maxConcurrent.get()).isLessThanOrEqualTo(parallel);
@@ -64,7 +64,7 @@ class FreshReadCoalescerTest {
         FreshReadCoalescer<Long> coalescer = new FreshReadCoalescer<>(this::slowRead, 1);
         List<Thread> threads = new ArrayList<>();
         threads.add(Thread.ofVirtual().start(coalescer::get));
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (reads.get() < 1) {
             assertThat(System.nanoTime()).isLessThan(giveUp);
             Thread.sleep(1);
@@ -78,7 +78,7 @@ class FreshReadCoalescerTest {
         }
         permits.release(2);
         for (Thread t : threads) {
-            assertThat(t.join(java.time.Duration.ofSeconds(10))).isTrue();
+            assertThat(t.join(java.time.Duration.ofSeconds(60))).isTrue();
         }
         assertThat(reads).hasValue(2);
     }
@@ -103,7 +103,7 @@ class FreshReadCoalescerTest {
         FreshReadCoalescer<Long> coalescer = new FreshReadCoalescer<>(this::slowRead, 2);
         CountDownLatch done = new CountDownLatch(2);
         Thread.ofVirtual().start(() -> { coalescer.get(); done.countDown(); });
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (reads.get() < 1) {
             assertThat(System.nanoTime()).isLessThan(giveUp);
             Thread.sleep(1);
@@ -114,6 +114,6 @@ class FreshReadCoalescerTest {
             Thread.sleep(1);
         }
         permits.release(2);
-        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
     }
 }

@@ -53,8 +53,11 @@ class RegistryViewTest {
         awaitReady();
     }
 
+    /** Deadline of every wait here: generous, since a loaded machine may delay the view's threads. */
+    private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
     private void awaitReady() {
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long giveUp = System.nanoTime() + WAIT_NANOS;
         while (view.state() != RegistryView.State.READY) {
             assertThat(System.nanoTime()).as("view ready in time").isLessThan(giveUp);
             sleep(5);
@@ -126,7 +129,9 @@ class RegistryViewTest {
             put(LochnessLayout.configPrefix(h.id()) + "round", value);
             assertThat(viewed.find(h.id()).orElseThrow().configValues()).containsEntry("round", value);
         }
-        // Served from the view, not by reading the store again.
+        // Served from the view, not by reading the store again: once the view has applied the last
+        // write (a read above may have gone to the store when the view lagged on a busy machine).
+        assertThat(view.awaitApplied(store.currentRevision(), java.time.Duration.ofSeconds(60))).isTrue();
         intercepting.resetCounts();
         viewed.find(h.id());
         assertThat(intercepting.reads).hasValue(0);
@@ -144,7 +149,7 @@ class RegistryViewTest {
             put(LochnessLayout.configPrefix(h.id()) + "k", value);
             assertThat(viewed.find(h.id()).orElseThrow().configValues()).containsEntry("k", value);
         }
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long giveUp = System.nanoTime() + WAIT_NANOS;
         while (true) { // the view is back to serving from memory
             intercepting.resetCounts();
             viewed.find(h.id());
@@ -170,7 +175,7 @@ class RegistryViewTest {
         store.compact(now); // ... which is gone by then
         assertThat(viewed.find(h.id()).orElseThrow().configValues()).containsEntry("k", "v4");
         awaitReady();
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long giveUp = System.nanoTime() + WAIT_NANOS;
         while (view.appliedRevision() < now) {
             assertThat(System.nanoTime()).isLessThan(giveUp);
             sleep(10);
@@ -191,7 +196,7 @@ class RegistryViewTest {
                 if (prefix.equals(LochnessLayout.HYPERVISORS) && limit == 50) {
                     loading.countDown();
                     try {
-                        release.await(20, TimeUnit.SECONDS);
+                        release.await(60, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -202,7 +207,7 @@ class RegistryViewTest {
         view = new RegistryView(slowLoad, 50, Duration.ofSeconds(5));
         KvHypervisorRepository repo = new KvHypervisorRepository(slowLoad, view);
         view.start();
-        assertThat(loading.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(loading.await(60, TimeUnit.SECONDS)).isTrue();
         assertThat(view.state()).isEqualTo(RegistryView.State.LOADING);
         Hypervisor later = create();
         assertThat(repo.list()).contains(later).hasSize(2);
