@@ -56,10 +56,11 @@ import java.util.function.Function;
  * a watch of one key under the prefix from that key's last modification, which etcd must answer
  * (with the change, or with its compaction) in one of its catch-up passes. A pass handles every
  * lagging watcher (up to 512 on the server), so when the probe is answered, this watch, created
- * earlier, has been caught up too, its batch if any queued before the answer or just behind it;
- * progress is then trusted as on a synced watch (confirmed twice); a batch that may have been
- * cut short, arriving after the probe's answer, puts the watch back to waiting for its last
- * batch. With an empty prefix there is no probe, and progress comes after the watch's next
+ * earlier, has been handled too, its batch if any queued before the answer or just behind it
+ * (a pass sends its answers in the order of a Go map). Unless this watch's last batch was cut
+ * short (then a later pass sends the rest, and only a last batch ends the catching up), progress
+ * is then trusted as on a synced watch (confirmed twice); a batch that may have been cut short,
+ * arriving after the probe's answer, puts the watch back to waiting for its last batch. With an empty prefix there is no probe, and progress comes after the watch's next
  * change: late, never wrong (the owner's wait times out and reads the store). On a server with
  * more than 512 lagging watchers a pass may skip this watch, and the probe proves less.
  */
@@ -89,6 +90,12 @@ final class EtcdWatch implements Watch {
     private long unconfirmed = -1;
     private final long startRevision;
     private boolean caughtUp;
+    /**
+     * The last batch received was a catch-up batch cut short: etcd has more changes for this
+     * watch (it cuts a batch only before a further change under the prefix), so neither the
+     * probe's answer nor anything but a last batch may end the catching up.
+     */
+    private boolean moreToCome;
     private boolean askAgainWhenCaughtUp;
     private final WatchCreateRequest probe;
     private boolean mainCreated;
@@ -249,9 +256,12 @@ final class EtcdWatch implements Watch {
             tell(() -> listener.onChanges(changes));
             if (confirmProgress) {
                 if (!lastCatchUpBatch(response, changes)) {
-                    catchingUp(); // more to come, whatever the probe said
-                } else if (!caughtUp) {
-                    caughtUp();
+                    catchingUp(); // more to come, whatever the probe said or will say
+                } else {
+                    moreToCome = false;
+                    if (!caughtUp) {
+                        caughtUp();
+                    }
                 }
             }
         } else {
@@ -306,7 +316,11 @@ final class EtcdWatch implements Watch {
         requests.onNext(WatchRequest.newBuilder()
                 .setCancelRequest(io.etcd.jetcd.api.WatchCancelRequest.newBuilder().setWatchId(probeId))
                 .build());
-        if (!caughtUp) {
+        // The pass that answered the probe handled this watch too; but if the batch it (or an
+        // earlier pass) sent this watch was cut short, the rest comes in later passes. Found by
+        // EtcdWatchTest on a loaded machine: a cut-short batch, then the probe's answer from the
+        // same pass (etcd sends a pass's answers in map order), then progress before the rest.
+        if (!caughtUp && !moreToCome) {
             LOG.log(Level.DEBUG, () -> "etcd watch on '" + prefix + "': probe answered, caught up");
             caughtUp();
         }
@@ -334,6 +348,7 @@ final class EtcdWatch implements Watch {
             askAgainWhenCaughtUp = true;
         }
         caughtUp = false;
+        moreToCome = true;
         unconfirmed = -1;
         wanted = false;
     }
