@@ -126,5 +126,10 @@ class PackagingTest {
         assertThat(ChildProcess.SHIPPED_JVM_OPTIONS).contains("-XX:+ExitOnOutOfMemoryError");
         assertThat(Files.readString(DEFAULTS, StandardCharsets.UTF_8))
                 .contains("#JAVA_OPTS=\"" + String.join(" ", ChildProcess.SHIPPED_JVM_OPTIONS) + "\"");
+        // The tarball's launcher, run by hand or by another supervisor than systemd.
+        assertThat(Files.readString(PACKAGING.resolve("chypervisord"), StandardCharsets.UTF_8))
+                .contains("${JAVA_OPTS-" + String.join(" ", ChildProcess.SHIPPED_JVM_OPTIONS) + "}");
+        assertThat(Files.readString(PACKAGING.resolve("INSTALL.md"), StandardCharsets.UTF_8))
+                .contains("(default `" + String.join(" ", ChildProcess.SHIPPED_JVM_OPTIONS) + "`)");
     }
 }
