@@ -7,6 +7,7 @@ import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
 import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import io.lochness.chypervisord.adapter.out.kv.spi.TxnResult;
 import io.lochness.chypervisord.adapter.out.kv.spi.Watch;
+import io.lochness.chypervisord.adapter.out.kv.spi.WatchRecorder;
 import io.lochness.chypervisord.domain.model.InvalidInputException;
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
 import java.io.IOException;
@@ -143,9 +144,9 @@ class ConsulAsConsulBehavesTest {
             assertThatThrownBy(() -> store.read(root)).isInstanceOf(StoreUnavailableException.class)
                     .hasMessageContaining("read permission");
             assertThatThrownBy(() -> store.readPage(root, null, 0, 10)).isInstanceOf(StoreUnavailableException.class);
-            ConsulWatchTest.Heard heard = new ConsulWatchTest.Heard();
+            WatchRecorder heard = new WatchRecorder();
             try (Watch watch = store.watch(root, 1, heard)) {
-                assertThat(heard.next()).isInstanceOf(StoreUnavailableException.class);
+                assertThat(heard.next()).isInstanceOf(WatchRecorder.Failed.class);
             }
         }
     }

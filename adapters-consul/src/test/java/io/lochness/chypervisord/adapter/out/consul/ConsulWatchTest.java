@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lochness.chypervisord.adapter.out.kv.spi.KeyChange;
 import io.lochness.chypervisord.adapter.out.kv.spi.Page;
 import io.lochness.chypervisord.adapter.out.kv.spi.Watch;
-import io.lochness.chypervisord.adapter.out.kv.spi.WatchListener;
-import io.lochness.chypervisord.domain.model.StoreUnavailableException;
+import io.lochness.chypervisord.adapter.out.kv.spi.WatchRecorder;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import okhttp3.mockwebserver.MockWebServer;
 import org.junit.jupiter.api.AfterEach;
@@ -59,52 +57,6 @@ class ConsulWatchTest {
         return new ConsulKeyValueStore(new ConsulSettings(endpoint, null, null), Duration.ofSeconds(30), watchWait);
     }
 
-    /** What a watch said, in order. */
-    static final class Heard implements WatchListener {
-        final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-
-        record Progress(long revision) {}
-
-        record Compacted(long revision) {}
-
-        @Override
-        public void onChanges(List<KeyChange> changes) {
-            queue.add(List.copyOf(changes));
-        }
-
-        @Override
-        public void onProgress(long revision) {
-            queue.add(new Progress(revision));
-        }
-
-        @Override
-        public void onCompacted(long compactRevision) {
-            queue.add(new Compacted(compactRevision));
-        }
-
-        @Override
-        public void onFailure(StoreUnavailableException cause) {
-            queue.add(cause);
-        }
-
-        Object next() throws InterruptedException {
-            Object o = queue.poll(WAIT_SECONDS, TimeUnit.SECONDS);
-            assertThat(o).as("the watch said something within " + WAIT_SECONDS + " s").isNotNull();
-            return o;
-        }
-
-        @SuppressWarnings("unchecked")
-        List<KeyChange> nextChanges() throws InterruptedException {
-            while (true) {
-                Object o = next();
-                if (o instanceof List<?> list) {
-                    return (List<KeyChange>) list;
-                }
-                assertThat(o).isInstanceOf(Progress.class);
-            }
-        }
-    }
-
     @Test
     @DisplayName("a watch from a kept paged read gets the net changes since it: last value per key, deletes at the answer's index, a key created and deleted in between not at all")
     void replayFromKeptPagedReadCoalesces() throws Exception {
@@ -122,7 +74,7 @@ class ConsulWatchTest {
             emulator.put(p + "e", "1");
             emulator.delete(p + "e");
             long last = emulator.tableIndex();
-            Heard heard = new Heard();
+            WatchRecorder heard = new WatchRecorder();
             try (Watch watch = store.watch(p, page.revision() + 1, heard)) {
                 assertThat(heard.nextChanges()).containsExactly(
                         KeyChange.put(p + "a", "3", aIndex),
@@ -139,9 +91,9 @@ class ConsulWatchTest {
         long first = emulator.tableIndex();
         emulator.put(p + "a", "2");
         try (ConsulKeyValueStore store = store(Duration.ofSeconds(30))) {
-            Heard heard = new Heard();
+            WatchRecorder heard = new WatchRecorder();
             try (Watch watch = store.watch(p, first, heard)) {
-                assertThat(heard.next()).isEqualTo(new Heard.Compacted(emulator.tableIndex()));
+                assertThat(heard.next()).isEqualTo(new WatchRecorder.Compacted(emulator.tableIndex()));
             }
         }
     }
@@ -150,7 +102,7 @@ class ConsulWatchTest {
     @DisplayName("a watch restarted after the last revision an earlier one delivered continues from where it was")
     void restartFromWhereTheLastWatchWas() throws Exception {
         try (ConsulKeyValueStore store = store(Duration.ofSeconds(30))) {
-            Heard first = new Heard();
+            WatchRecorder first = new WatchRecorder();
             long delivered;
             try (Watch watch = store.watch(p, store.currentRevision() + 1, first)) {
                 emulator.put(p + "a", "1");
@@ -158,7 +110,7 @@ class ConsulWatchTest {
             }
             emulator.put(p + "b", "1");
             emulator.delete(p + "a");
-            Heard second = new Heard();
+            WatchRecorder second = new WatchRecorder();
             try (Watch watch = store.watch(p, delivered + 1, second)) {
                 List<KeyChange> changes = second.nextChanges();
                 assertThat(changes).extracting(KeyChange::key, KeyChange::deleted).containsExactly(
@@ -174,7 +126,7 @@ class ConsulWatchTest {
         emulator.put(p + "a", "1");
         emulator.put(p + "b", "1");
         try (ConsulKeyValueStore store = store(Duration.ofSeconds(1))) {
-            Heard heard = new Heard();
+            WatchRecorder heard = new WatchRecorder();
             try (Watch watch = store.watch(p, store.currentRevision() + 1, heard)) {
                 emulator.delete(p + "b");
                 long deleted = emulator.tableIndex();
@@ -183,9 +135,9 @@ class ConsulWatchTest {
                 Object o;
                 do {
                     o = heard.next(); // progress at the timeouts before the reaping was seen
-                } while (o instanceof Heard.Progress);
-                assertThat(o).isInstanceOf(Heard.Compacted.class);
-                assertThat(((Heard.Compacted) o).revision()).isLessThan(deleted);
+                } while (o instanceof WatchRecorder.Progress);
+                assertThat(o).isInstanceOf(WatchRecorder.Compacted.class);
+                assertThat(((WatchRecorder.Compacted) o).revision()).isLessThan(deleted);
             }
         }
     }
@@ -195,15 +147,15 @@ class ConsulWatchTest {
     void progressWithoutWaitingOutTheBlockingQuery() throws Exception {
         emulator.put(p + "a", "1");
         try (ConsulKeyValueStore store = store(Duration.ofMinutes(5))) {
-            Heard heard = new Heard();
+            WatchRecorder heard = new WatchRecorder();
             try (Watch watch = store.watch(p, store.currentRevision() + 1, heard)) {
                 emulator.put("elsewhere/" + UUID.randomUUID(), "x");
                 long current = store.currentRevision();
                 long started = System.nanoTime();
                 watch.requestProgress();
                 Object o = heard.next();
-                assertThat(o).isInstanceOf(Heard.Progress.class);
-                assertThat(((Heard.Progress) o).revision()).isGreaterThanOrEqualTo(current);
+                assertThat(o).isInstanceOf(WatchRecorder.Progress.class);
+                assertThat(((WatchRecorder.Progress) o).revision()).isGreaterThanOrEqualTo(current);
                 assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(WAIT_SECONDS));
                 // The check that the prefix did not move transfers a few bytes: Consul folds every
                 // key under the prefix into one with ?keys&separator (KVSListKeys).
@@ -226,13 +178,13 @@ class ConsulWatchTest {
     @DisplayName("a failure ends the watch with exactly one onFailure")
     void failureOnce() throws Exception {
         try (ConsulKeyValueStore store = store(Duration.ofMinutes(5))) {
-            Heard heard = new Heard();
+            WatchRecorder heard = new WatchRecorder();
             try (Watch watch = store.watch(p, store.currentRevision() + 1, heard)) {
                 emulator.noLeader(true);
                 watch.requestProgress();
-                assertThat(heard.next()).isInstanceOf(StoreUnavailableException.class);
+                assertThat(heard.next()).isInstanceOf(WatchRecorder.Failed.class);
                 watch.requestProgress();
-                assertThat(heard.queue.poll(500, TimeUnit.MILLISECONDS)).isNull();
+                assertThat(heard.poll(Duration.ofMillis(500))).isNull();
             }
         }
     }
@@ -242,12 +194,12 @@ class ConsulWatchTest {
     void primeFailureGoesToTheListener() throws Exception {
         emulator.noLeader(true);
         try (ConsulKeyValueStore store = store(Duration.ofMinutes(5))) {
-            Heard heard = new Heard();
+            WatchRecorder heard = new WatchRecorder();
             List<Object> all = new ArrayList<>();
             try (Watch watch = store.watch(p, 5, heard)) {
                 all.add(heard.next());
             }
-            assertThat(all).singleElement().isInstanceOf(StoreUnavailableException.class);
+            assertThat(all).singleElement().isInstanceOf(WatchRecorder.Failed.class);
         }
     }
 
@@ -267,7 +219,7 @@ class ConsulWatchTest {
                 values.addAll(page.entries().stream().map(kv -> kv.value()).toList());
             }
             assertThat(values).hasSize(2000).doesNotContain("changed");
-            Heard heard = new Heard();
+            WatchRecorder heard = new WatchRecorder();
             try (Watch watch = store.watch(p, at + 1, heard)) {
                 assertThat(heard.nextChanges()).containsExactly(
                         KeyChange.put(p + "h0000/metadata", "changed", emulator.tableIndex()));
@@ -289,12 +241,12 @@ class ConsulWatchTest {
             long aIndex = emulator.tableIndex();
             emulator.put(p + "e", "1");
             emulator.delete(p + "e"); // the answer's index is this delete's, past every change reported
-            Heard first = new Heard();
+            WatchRecorder first = new WatchRecorder();
             try (Watch watch = store.watch(p, page.revision() + 1, first)) {
                 assertThat(first.nextChanges()).containsExactly(KeyChange.put(p + "a", "2", aIndex));
             }
             emulator.put(p + "b", "1");
-            Heard second = new Heard();
+            WatchRecorder second = new WatchRecorder();
             try (Watch watch = store.watch(p, aIndex + 1, second)) {
                 Object o = second.next();
                 assertThat(o).isInstanceOf(List.class);

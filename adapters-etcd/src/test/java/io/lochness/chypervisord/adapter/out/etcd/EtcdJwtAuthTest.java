@@ -24,6 +24,7 @@ import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
 import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import io.lochness.chypervisord.adapter.out.kv.spi.Watch;
 import io.lochness.chypervisord.adapter.out.kv.spi.WatchListener;
+import io.lochness.chypervisord.adapter.out.kv.spi.WatchRecorder;
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
 import com.google.protobuf.ByteString;
 import java.nio.file.Path;
@@ -137,23 +138,9 @@ class EtcdJwtAuthTest {
         String prefix = "jwt/" + UUID.randomUUID() + "/";
         try (EtcdKeyValueStore store = new EtcdKeyValueStore(EtcdSettings.parse(address,
                 Map.of("ETCD_USERNAME", USER, "ETCD_PASSWORD", PASSWORD)))) {
-            List<KeyChange> watched = new CopyOnWriteArrayList<>();
+            WatchRecorder watched = new WatchRecorder();
             long first = store.commit(put(prefix + "a", "1")).revision();
-            Watch watch = store.watch(prefix, first + 1, new WatchListener() {
-                @Override
-                public void onChanges(List<KeyChange> changes) {
-                    watched.addAll(changes);
-                }
-
-                @Override
-                public void onProgress(long revision) {}
-
-                @Override
-                public void onCompacted(long compactRevision) {}
-
-                @Override
-                public void onFailure(StoreUnavailableException cause) {}
-            });
+            Watch watch = store.watch(prefix, first + 1, watched);
             String oldToken = token(admin, USER, PASSWORD);
             assertThat(rawRead(admin, oldToken, prefix)).isNull();
 
@@ -178,11 +165,11 @@ class EtcdJwtAuthTest {
             long c = store.commit(put(prefix + "c", "3")).revision();
 
             long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (watched.size() < 2 && System.nanoTime() < giveUp) {
+            while (watched.changes().size() < 2 && System.nanoTime() < giveUp) {
                 Thread.sleep(20);
             }
-            assertThat(watched).extracting(KeyChange::key).containsExactly(prefix + "b", prefix + "c");
-            assertThat(watched.get(1).revision()).isEqualTo(c);
+            assertThat(watched.changes()).extracting(KeyChange::key).containsExactly(prefix + "b", prefix + "c");
+            assertThat(watched.changes().get(1).revision()).isEqualTo(c);
             watch.close();
         }
         try (EtcdKeyValueStore wrong = new EtcdKeyValueStore(EtcdSettings.parse(address,

@@ -11,6 +11,7 @@ import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
 import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import io.lochness.chypervisord.adapter.out.kv.spi.Watch;
 import io.lochness.chypervisord.adapter.out.kv.spi.WatchListener;
+import io.lochness.chypervisord.adapter.out.kv.spi.WatchRecorder;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -214,28 +215,10 @@ class EtcdKeyValueStoreFailureTest {
                     .asString().contains("watch " + root);
             watch.close();
 
-            List<KeyChange> resumed = new java.util.concurrent.CopyOnWriteArrayList<>();
-            Watch again = eventually(() -> store.watch(root, first + 1, new WatchListener() {
-                @Override
-                public void onChanges(List<KeyChange> changes) {
-                    resumed.addAll(changes);
-                }
-
-                @Override
-                public void onProgress(long revision) {}
-
-                @Override
-                public void onCompacted(long compactRevision) {}
-
-                @Override
-                public void onFailure(StoreUnavailableException cause) {}
-            }));
+            WatchRecorder resumed = new WatchRecorder();
+            Watch again = eventually(() -> store.watch(root, first + 1, resumed));
             try (again) {
-                giveUp = System.nanoTime() + NO_HANG.toNanos();
-                while (resumed.isEmpty() && System.nanoTime() < giveUp) {
-                    Thread.sleep(20);
-                }
-                assertThat(resumed).extracting(KeyChange::key, KeyChange::value)
+                assertThat(resumed.nextChanges()).extracting(KeyChange::key, KeyChange::value)
                         .containsExactly(tuple(root + "b", "written after the restart"));
             }
         }

@@ -7,7 +7,7 @@ import io.lochness.chypervisord.adapter.out.kv.spi.KeyChange;
 import io.lochness.chypervisord.adapter.out.kv.spi.KeyValue;
 import io.lochness.chypervisord.adapter.out.kv.spi.Txn;
 import io.lochness.chypervisord.adapter.out.kv.spi.Watch;
-import io.lochness.chypervisord.adapter.out.kv.spi.WatchListener;
+import io.lochness.chypervisord.adapter.out.kv.spi.WatchRecorder;
 import io.lochness.chypervisord.domain.model.StoreUnavailableException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,8 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -110,29 +108,11 @@ class EtcdMutualTlsTest {
         String prefix = "tls/" + UUID.randomUUID() + "/";
         try (EtcdKeyValueStore store = store("ca", "client", Duration.ofSeconds(30))) {
             store.ping();
-            List<KeyChange> watched = new CopyOnWriteArrayList<>();
-            Watch watch = store.watch(prefix, store.currentRevision() + 1, new WatchListener() {
-                @Override
-                public void onChanges(List<KeyChange> changes) {
-                    watched.addAll(changes);
-                }
-
-                @Override
-                public void onProgress(long revision) {}
-
-                @Override
-                public void onCompacted(long compactRevision) {}
-
-                @Override
-                public void onFailure(StoreUnavailableException cause) {}
-            });
+            WatchRecorder watched = new WatchRecorder();
+            Watch watch = store.watch(prefix, store.currentRevision() + 1, watched);
             long revision = store.commit(new Txn(List.of(), List.of(new Txn.Put(prefix + "a", "1")))).revision();
             assertThat(store.read(prefix).entries()).containsExactly(new KeyValue(prefix + "a", "1", revision));
-            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (watched.isEmpty() && System.nanoTime() < giveUp) {
-                Thread.sleep(20);
-            }
-            assertThat(watched).containsExactly(KeyChange.put(prefix + "a", "1", revision));
+            assertThat(watched.nextChanges()).containsExactly(KeyChange.put(prefix + "a", "1", revision));
             watch.close();
         }
     }

@@ -10,8 +10,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -33,13 +31,6 @@ public abstract class KeyValueStoreContract {
      * without compaction aborts the calling test with an assumption (reported as skipped).
      */
     protected abstract void compact(long revision);
-
-    /**
-     * How long a watch may take to report what the test waits for: a deadline for an event that
-     * normally comes within milliseconds, generous because a loaded machine (or a real etcd
-     * fsyncing on a busy disk) may delay it; no test measures the delay itself.
-     */
-    protected static final Duration WATCH_WAIT = Duration.ofSeconds(30);
 
     protected KeyValueStore store;
     protected String root;
@@ -435,7 +426,7 @@ public abstract class KeyValueStoreContract {
     void watchAfterReadMissesNothing() throws Exception {
         Page empty = store.readPage(root, null, 0, 10);
         assertThat(empty.entries()).isEmpty();
-        Recorder recorder = new Recorder();
+        WatchRecorder recorder = new WatchRecorder();
         try (Watch watch = store.watch(root, empty.revision() + 1, recorder)) {
             long first = put(root + "first", "1");
             assertThat(first).isGreaterThan(empty.revision());
@@ -456,78 +447,11 @@ public abstract class KeyValueStoreContract {
 
     // ---- watches ----
 
-    /** Records what a watch says, for the test thread to wait on. */
-    protected static final class Recorder implements WatchListener {
-        final LinkedBlockingQueue<Object> heard = new LinkedBlockingQueue<>();
-
-        record Progress(long revision) {}
-
-        record Compacted(long revision) {}
-
-        record Failed(StoreUnavailableException cause) {}
-
-        @Override
-        public void onChanges(List<KeyChange> changes) {
-            heard.add(List.copyOf(changes));
-        }
-
-        @Override
-        public void onProgress(long revision) {
-            heard.add(new Progress(revision));
-        }
-
-        @Override
-        public void onCompacted(long compactRevision) {
-            heard.add(new Compacted(compactRevision));
-        }
-
-        @Override
-        public void onFailure(StoreUnavailableException cause) {
-            heard.add(new Failed(cause));
-        }
-
-        Object next() throws InterruptedException {
-            Object o = heard.poll(WATCH_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            assertThat(o).as("the watch said something within " + WATCH_WAIT).isNotNull();
-            return o;
-        }
-
-        /** The next batch of changes, skipping progress reports. */
-        @SuppressWarnings("unchecked")
-        List<KeyChange> nextChanges() throws InterruptedException {
-            while (true) {
-                Object o = next();
-                if (o instanceof List<?> list) {
-                    return (List<KeyChange>) list;
-                }
-                assertThat(o).isInstanceOf(Progress.class);
-            }
-        }
-
-        /** Changes until a progress report at or past {@code revision}; fails on anything else. */
-        @SuppressWarnings("unchecked")
-        List<KeyChange> changesUntilProgress(long revision) throws InterruptedException {
-            List<KeyChange> out = new ArrayList<>();
-            while (true) {
-                Object o = next();
-                if (o instanceof List<?> list) {
-                    out.addAll((List<KeyChange>) list);
-                } else if (o instanceof Progress p) {
-                    if (p.revision() >= revision) {
-                        return out;
-                    }
-                } else {
-                    throw new AssertionError("unexpected " + o);
-                }
-            }
-        }
-    }
-
     @Test
     @DisplayName("a watch reports puts and deletes under its prefix in order, one call per revision")
     void watchReportsChanges() throws Exception {
         long start = store.currentRevision() + 1;
-        Recorder recorder = new Recorder();
+        WatchRecorder recorder = new WatchRecorder();
         try (Watch watch = store.watch(root + "w/", start, recorder)) {
             long a = put(root + "w/a", "1");
             put(root + "elsewhere", "not watched");
@@ -548,7 +472,7 @@ public abstract class KeyValueStoreContract {
         long first = put(root + "w/a", "1");
         long second = put(root + "w/b", "2");
         store.commit(new Txn(List.of(), List.of(new Txn.DeletePrefix(root + "w/"))));
-        Recorder recorder = new Recorder();
+        WatchRecorder recorder = new WatchRecorder();
         try (Watch watch = store.watch(root + "w/", second, recorder)) {
             long third = put(root + "w/c", "3");
             List<KeyChange> all = new ArrayList<>();
@@ -569,7 +493,7 @@ public abstract class KeyValueStoreContract {
     @Test
     @DisplayName("a progress report comes after every change it covers and reaches the current revision")
     void progressFollowsChanges() throws Exception {
-        Recorder recorder = new Recorder();
+        WatchRecorder recorder = new WatchRecorder();
         long start = store.currentRevision() + 1;
         try (Watch watch = store.watch(root + "w/", start, recorder)) {
             List<Long> written = new ArrayList<>();
@@ -590,24 +514,24 @@ public abstract class KeyValueStoreContract {
         long old = put(root + "w/a", "1");
         long newer = put(root + "w/a", "2");
         compact(newer);
-        Recorder recorder = new Recorder();
+        WatchRecorder recorder = new WatchRecorder();
         try (Watch watch = store.watch(root + "w/", old, recorder)) {
             Object heard = recorder.next();
-            assertThat(heard).isInstanceOf(Recorder.Compacted.class);
-            assertThat(((Recorder.Compacted) heard).revision()).isGreaterThan(old);
+            assertThat(heard).isInstanceOf(WatchRecorder.Compacted.class);
+            assertThat(((WatchRecorder.Compacted) heard).revision()).isGreaterThan(old);
         }
     }
 
     @Test
     @DisplayName("a closed watch reports nothing more")
     void closedWatchIsSilent() throws Exception {
-        Recorder recorder = new Recorder();
+        WatchRecorder recorder = new WatchRecorder();
         Watch watch = store.watch(root + "w/", store.currentRevision() + 1, recorder);
         long a = put(root + "w/a", "1");
         assertThat(recorder.nextChanges()).extracting(KeyChange::revision).containsExactly(a);
         watch.close();
         put(root + "w/b", "2");
-        assertThat(recorder.heard.poll(500, TimeUnit.MILLISECONDS)).isNull();
+        assertThat(recorder.poll(Duration.ofMillis(500))).isNull();
         watch.close(); // idempotent
     }
 }
